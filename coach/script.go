@@ -1,0 +1,101 @@
+package coach
+
+import "time"
+
+// FormatVersion is the voice script format this build reads.
+const FormatVersion = 1
+
+// Routine is a program of exercises, as written in a voice script.
+type Routine struct {
+	File        string // where it was read from (for errors and `coach list`)
+	Version     int
+	ID          string
+	Title       string
+	Description string
+	Source      string
+	Safety      string
+	Frequency   string // optional prescription, e.g. "once a day"
+	Defaults    Defaults
+	Exercises   []*Exercise
+}
+
+// Defaults apply to every exercise unless the exercise overrides them.
+type Defaults struct {
+	RestBetweenExercises time.Duration
+	RestBetweenSets      time.Duration
+	SideSwitchRest       time.Duration
+	GetReady             time.Duration // quiet time after setup, before the countdown
+	Countdown            int           // "three, two, one" before a side starts and at the end of holds
+	Pace                 float64       // stretches move and breathing phases; 1 = as written
+	Halfway              bool
+	AnnounceNext         bool
+	CountReps            bool
+}
+
+// Side is which side of the body a block of reps works.
+type Side string
+
+const (
+	Left  Side = "left"
+	Right Side = "right"
+)
+
+// Exercise is one exercise of a routine.
+type Exercise struct {
+	ID        string
+	Name      string
+	Equipment []string
+	Setup     []string // shown, and spoken before the first rep
+	Tips      []string // shown; spoken only when SpeakTips
+	SpeakTips bool
+	Sets      int
+	Reps      int
+	Sides     []Side // empty, or left then right
+	Switch    string // said when changing sides
+	Rep       []Phase
+	Variant   string // the variant used unless the session picks another
+	Variants  map[string]*Variant
+	// Counting options; nil means "use the routine default".
+	CountReps    *bool
+	Countdown    *int
+	Halfway      *bool
+	AnnounceNext *bool
+
+	pos map[string]pos // where fields were written, for compile-time errors
+}
+
+// Variant is an alternative way to do an exercise (the handout's "hold the
+// stretch instead" version of open books). Zero fields keep the exercise's.
+type Variant struct {
+	Name        string
+	Description string
+	Sets        int
+	Reps        int
+	Rep         []Phase
+	Tips        []string
+}
+
+// PhaseKind is what the body does in a timed part of a rep.
+type PhaseKind string
+
+const (
+	Move       PhaseKind = "move"
+	Hold       PhaseKind = "hold"
+	BreatheIn  PhaseKind = "breathe-in"
+	BreatheOut PhaseKind = "breathe-out"
+	Release    PhaseKind = "release"
+	Rest       PhaseKind = "rest"
+)
+
+var phaseKinds = []string{string(Move), string(Hold), string(BreatheIn), string(BreatheOut), string(Release), string(Rest)}
+
+// Phase is a timed part of a rep: its length runs from its onset to the next
+// phase's onset, and Say is spoken at its onset.
+type Phase struct {
+	Kind     PhaseKind
+	Duration Span
+	Say      string
+	pos      pos
+}
+
+type pos struct{ line, col int }

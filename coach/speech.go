@@ -1,0 +1,237 @@
+package coach
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/coach-dev/coach/voice"
+)
+
+var ones = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
+var tens = []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+
+// NumberWords spells n (0-99) the way the pack's number prompts are keyed.
+func NumberWords(n int) string {
+	switch {
+	case n < 0 || n > 99:
+		return fmt.Sprint(n)
+	case n < 20:
+		return ones[n]
+	case n%10 == 0:
+		return tens[n/10]
+	default:
+		return tens[n/10] + "-" + ones[n%10]
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Fixed lines the compiler says itself; the pack must voice them.
+const (
+	sayRest       = "Rest."
+	sayWellDone   = "Well done."
+	sayFinished   = "That's the end of the session. Well done."
+	sayNextUp     = "Next up: %s."
+	sayExercise   = "Exercise %s of %s: %s."
+	saySide       = "%s side."
+	sayHalfway    = "Halfway."
+	sayNextSet    = "Set %s of %s."
+	sayLastRep    = "Last one."
+	sayStopped    = "Stop this exercise now. Rest, and move on only if it eases. If the pain stays, see your clinician."
+	sayGetReady   = "Get ready."
+	sayPaused     = "Paused."
+	sayResumed    = "Resuming."
+	sayCountUnits = 50 // numbers the pack voices
+)
+
+// Vocabulary is the generic part of every pack: what the compiler composes
+// lines from, independent of any routine.
+func Vocabulary() []string {
+	v := []string{sayRest, sayWellDone, "That's the end of the session.", "Next up", sayHalfway, sayLastRep,
+		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
+		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
+		"Stop this exercise now.", "Rest, and move on only if it eases.", "If the pain stays, see your clinician.",
+		"seconds"}
+	for n := 1; n <= sayCountUnits; n++ {
+		v = append(v, capitalize(NumberWords(n)))
+	}
+	return v
+}
+
+// clause is one comma- or sentence-delimited piece of a spoken line, with the
+// pause that follows it.
+type clause struct {
+	text  string
+	pause pauseKind
+}
+
+type pauseKind int
+
+const (
+	pauseWord     pauseKind = iota // between clips inside a clause
+	pauseComma                     // after , ; :
+	pauseSentence                  // after . ! ?
+)
+
+// splitClauses breaks a line at punctuation: "Next up: child's pose." is
+// ["Next up", "child's pose"]. Apostrophes and hyphens inside words stay.
+func splitClauses(line string) []clause {
+	var out []clause
+	var b strings.Builder
+	flush := func(p pauseKind) {
+		if t := strings.TrimSpace(b.String()); t != "" && voice.Key(t) != "" {
+			out = append(out, clause{t, p})
+		}
+		b.Reset()
+	}
+	rs := []rune(line)
+	for i, r := range rs {
+		next := ' '
+		if i+1 < len(rs) {
+			next = rs[i+1]
+		}
+		switch {
+		case strings.ContainsRune(",;:", r) && (next == ' ' || i+1 == len(rs)):
+			flush(pauseComma)
+		case strings.ContainsRune(".!?", r) && (next == ' ' || next == '"' || i+1 == len(rs)):
+			flush(pauseSentence)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	flush(pauseSentence)
+	return out
+}
+
+// Voice is what the compiler needs of a voice pack: its rate and how long
+// each phrase's clip is. *voice.Pack satisfies it.
+type Voice interface {
+	Rate() int
+	Frames(phrase string) (int, bool)
+}
+
+// piece is one clip of a line, relative to the line's start.
+type piece struct {
+	phrase string
+	offset int64
+	frames int
+}
+
+// voiceLine turns a line into clips: each clause is one prompt if the pack
+// has it, else the longest runs of words the pack has ("Exercise two of
+// five" from "exercise", "two", "of", "five"). Clauses the pack cannot say
+// are added to missing.
+func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
+	rate := int64(v.Rate())
+	gap := [...]int64{rate * 40 / 1000, rate * 150 / 1000, rate * 300 / 1000}
+	var out []piece
+	var t int64
+	for ci, c := range splitClauses(line) {
+		words := strings.Fields(voice.Key(c.text))
+		var got []piece
+		ok := true
+		for i := 0; i < len(words); {
+			j := len(words)
+			for ; j > i; j-- {
+				if n, has := v.Frames(strings.Join(words[i:j], " ")); has {
+					got = append(got, piece{phrase: strings.Join(words[i:j], " "), frames: n})
+					break
+				}
+			}
+			if j == i {
+				ok = false
+				break
+			}
+			i = j
+		}
+		if !ok {
+			missing[strings.TrimSpace(c.text)] = true
+			continue
+		}
+		for k, p := range got {
+			if k > 0 {
+				t += gap[pauseWord]
+			}
+			p.offset = t
+			out = append(out, p)
+			t += int64(p.frames)
+		}
+		_ = ci
+		t += gap[c.pause]
+	}
+	if len(out) == 0 {
+		return nil, 0
+	}
+	// The trailing pause is not part of the line's length.
+	last := out[len(out)-1]
+	return out, last.offset + int64(last.frames)
+}
+
+var placeholder = regexp.MustCompile(`\{([a-z_]*)\}`)
+
+var placeholders = []string{"rep", "reps", "set", "sets", "side", "exercise", "next", "seconds"}
+
+// expand fills {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next} and
+// {seconds}; numbers are spelt as words so the pack's number prompts say them.
+func expand(s string, vars map[string]string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := vars[m[1:len(m)-1]]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+// checkPlaceholders reports an unknown {name} in a spoken line.
+func checkPlaceholders(s string) error {
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		if !contains(placeholders, m[1]) {
+			return fmt.Errorf("unknown placeholder {%s}%s; known: {%s}", m[1], suggest(m[1], placeholders), strings.Join(placeholders, "}, {"))
+		}
+	}
+	return nil
+}
+
+// MissingPhrasesError lists every clause of a routine that no pack can say.
+type MissingPhrasesError struct {
+	Routine string
+	Phrases []string
+}
+
+func (e *MissingPhrasesError) Error() string {
+	return fmt.Sprintf("%s: the voice pack has no prompt for %d phrase(s): %s (record them with: coach voice bake %s)",
+		e.Routine, len(e.Phrases), quoteList(e.Phrases), e.Routine)
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func asMissing(err error, target **MissingPhrasesError) bool {
+	m, ok := err.(*MissingPhrasesError)
+	if ok {
+		*target = m
+	}
+	return ok
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/coach-dev/coach/coach"
+	"github.com/spf13/cobra"
+)
+
+// planFlags are the options every command that compiles a routine shares.
+type planFlags struct {
+	only    []string
+	reps    int
+	hold    string
+	variant string
+	pace    float64
+}
+
+func (f *planFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&f.only, "only", nil, "keep only these exercise `ID`s (comma-separated)")
+	cmd.Flags().IntVar(&f.reps, "reps", 0, "use `N` reps for every exercise")
+	cmd.Flags().StringVar(&f.hold, "hold", "", "hold length where the script gives a range: min, max or a `DURATION` such as 20s")
+	cmd.Flags().StringVar(&f.variant, "variant", "", "use the variant `NAME` where an exercise has it")
+	cmd.Flags().Float64Var(&f.pace, "pace", 0, "stretch movement and breathing by `FACTOR` (1.5 = slower)")
+}
+
+func (f *planFlags) options() (coach.Options, error) {
+	hold, err := coach.ParseHold(f.hold)
+	if err != nil {
+		return coach.Options{}, usageError{err}
+	}
+	if f.reps < 0 {
+		return coach.Options{}, usageError{fmt.Errorf("--reps must be at least 1")}
+	}
+	if f.pace < 0 {
+		return coach.Options{}, usageError{fmt.Errorf("--pace must be positive")}
+	}
+	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace}, nil
+}
+
+// compile resolves a routine argument and compiles it with the flags.
+func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*coach.Timeline, error) {
+	opt, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.routine(cmd, arg)
+	if err != nil {
+		return nil, err
+	}
+	pack, err := a.pack()
+	if err != nil {
+		return nil, err
+	}
+	return coach.Compile(r, pack, opt)
+}
+
+func (a *app) planCmd() *cobra.Command {
+	var f planFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "plan ROUTINE|FILE",
+		Short: "Print the whole session as a timetable of spoken lines",
+		Example: `  coach plan upper-back
+  coach plan upper-back --only open-books --variant hold
+  coach plan my-routine.yaml --json`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tl, err := a.compile(cmd, args[0], &f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return tl.WriteJSON(a.std.Out)
+			}
+			return tl.WriteText(a.std.Out)
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	return cmd
+}
+
+// listEntry is one row of `coach list --json`.
+type listEntry struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	Exercises  int    `json:"exercises"`
+	DurationMS int64  `json:"duration_ms"`
+	Source     string `json:"source"`
+}
+
+func (a *app) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [FILE...]",
+		Short: "List the routines coach knows (built-in, your folder, and FILEs)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lib, err := a.library(cmd)
+			if err != nil {
+				return err
+			}
+			routines := lib.routines
+			problems := lib.problems
+			for _, f := range args {
+				r, err := coach.LoadFile(f)
+				if err != nil {
+					problems = append(problems, err)
+					continue
+				}
+				routines = append(routines, r)
+			}
+			pack, err := a.pack()
+			if err != nil {
+				return err
+			}
+			entries := []listEntry{}
+			for _, r := range routines {
+				e := listEntry{ID: r.ID, Title: r.Title, Exercises: len(r.Exercises), Source: sourceLabel(r)}
+				tl, err := coach.Compile(r, pack, coach.Options{})
+				if err != nil {
+					problems = append(problems, fmt.Errorf("%s: %s", r.File, firstLine(err)))
+					e.DurationMS = -1
+				} else {
+					e.DurationMS = tl.MS(tl.Length)
+				}
+				entries = append(entries, e)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.std.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(entries); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTITLE\tEXERCISES\tLENGTH\tSOURCE")
+				for _, e := range entries {
+					length := "?"
+					if e.DurationMS >= 0 {
+						s := (e.DurationMS + 500) / 1000
+						length = fmt.Sprintf("%d:%02d", s/60, s%60)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Title, e.Exercises, length, e.Source)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			}
+			for _, p := range problems {
+				for _, line := range strings.Split(p.Error(), "\n") {
+					fmt.Fprintf(a.std.Err, "coach: %s\n", line)
+				}
+			}
+			if len(problems) > 0 {
+				return errQuiet
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the list as JSON")
+	return cmd
+}
+
+func firstLine(err error) string {
+	return strings.SplitN(err.Error(), "\n", 2)[0]
+}
