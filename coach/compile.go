@@ -370,7 +370,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 				c.timed(e, ex, length, sayRest, PhaseSetRest, "sets", set, sideIdx, -1)
 				if length > 0 {
 					c.maybe(restStart+c.frames(1500*time.Millisecond), fmt.Sprintf(sayNextSet, capitalize(NumberWords(set+2)), NumberWords(p.sets)), ex, PhaseSetRest)
-					c.countdown(c.t, p.countdown, ex, PhaseSetRest)
+					c.countdown(restStart, c.t, p.countdown, ex, PhaseSetRest)
 				}
 			}
 		}
@@ -400,13 +400,16 @@ func (c *compiler) ready(ex, side int, e *Exercise, p plan) {
 	n := c.say(start, text, ex, PhaseReady)
 	length := max(c.frames(c.r.Defaults.GetReady), n+c.frames(minGap)+int64(p.countdown)*c.rate)
 	c.segment(length, ex, -1, side, -1, PhaseReady)
-	c.countdown(c.t, p.countdown, ex, PhaseReady)
+	c.countdown(start, c.t, p.countdown, ex, PhaseReady)
 }
 
-// countdown offers "three", "two", "one" on the seconds before end.
-func (c *compiler) countdown(end int64, n, ex int, phase string) {
+// countdown offers "three", "two", "one" on the seconds before end, within
+// the segment that began at start.
+func (c *compiler) countdown(start, end int64, n, ex int, phase string) {
 	for k := n; k >= 1; k-- {
-		c.maybe(end-int64(k)*c.rate, capitalize(NumberWords(k))+".", ex, phase)
+		if at := end - int64(k)*c.rate; at > start {
+			c.maybe(at, capitalize(NumberWords(k))+".", ex, phase)
+		}
 	}
 }
 
@@ -458,7 +461,7 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 			if p.halfway && length >= 10*c.rate {
 				c.maybe(start+length/2, sayHalfway, ex, phase)
 			}
-			c.countdown(c.t, p.countdown, ex, phase)
+			c.countdown(start, c.t, p.countdown, ex, phase)
 		}
 	}
 }
