@@ -1,0 +1,63 @@
+# coach: `make run` coaches a session, `make test` runs every test.
+# Both install the Debian packages they need when missing (as root, or with sudo).
+
+GO        ?= go
+BIN       := bin/coach
+ROUTINE   ?= upper-back
+ARGS      ?=
+FUZZTIME  ?= 10s
+
+# Building needs ALSA headers for oto (cgo).
+BUILD_PKGS := pkg-config gcc libasound2-dev
+# Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
+# a headless browser, and the offline voices.
+TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins chromium festival festvox-us-slt-hts espeak-ng
+
+.PHONY: all build run test test-short fuzz bench voices deps deps-test clean
+
+all: build
+
+define install_missing
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else echo "please install:$$missing (as root)"; exit 1; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_PKGS))
+
+deps-test:
+	$(call install_missing,$(TEST_PKGS))
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/coach
+
+# A coached session of the built-in routine. Pass options with ARGS, e.g.
+# make run ARGS="--no-audio --speed 10".
+run: build
+	$(BIN) run $(ROUTINE) $(ARGS)
+
+# Every test, with the race detector, then each parser's fuzz target briefly.
+test: deps-test
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+
+bench: deps-test
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
+
+# Rebuild the default voice pack from the built-in scripts (festival HTS).
+voices: deps-test
+	$(GO) run ./internal/tools/mkvoices -out voice/default
+
+clean:
+	rm -rf bin
