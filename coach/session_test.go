@@ -1,0 +1,208 @@
+package coach
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakePlayer advances step frames every time the session looks at it.
+type fakePlayer struct {
+	mu     sync.Mutex
+	pos    int64
+	step   int64
+	paused bool
+	seeks  []int64
+}
+
+func (p *fakePlayer) Position() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.paused {
+		p.pos += p.step
+	}
+	return p.pos
+}
+
+func (p *fakePlayer) SeekFrame(f int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pos = f
+	p.seeks = append(p.seeks, f)
+}
+
+func (p *fakePlayer) SetPaused(b bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused = b
+}
+
+func newTestSession(t *testing.T, p *fakePlayer) (*Session, *Timeline) {
+	t.Helper()
+	tl := compileT(t, holdScript, Options{})
+	s := NewSession(tl, p, nil)
+	s.SetPoll(time.Millisecond)
+	return s, tl
+}
+
+func TestSessionRunsToTheEnd(t *testing.T) {
+	p := &fakePlayer{step: 700}
+	s, tl := newTestSession(t, p)
+	var events []EventKind
+	var states []State
+	s.OnEvent(func(e Event) { events = append(events, e.Kind) })
+	s.OnState(func(st State) { states = append(states, st) })
+	sum := s.Run(context.Background())
+	assert.True(t, sum.Finished)
+	assert.False(t, sum.Stopped)
+	require.Len(t, sum.Exercises, 2)
+	for _, e := range sum.Exercises {
+		assert.True(t, e.Completed, e.ID)
+		assert.Equal(t, e.PlannedReps, e.DoneReps, e.ID)
+	}
+	assert.Equal(t, 3, sum.Exercises[0].PlannedReps)
+	assert.Equal(t, 4, sum.Exercises[1].PlannedReps, "two reps on each side")
+	assert.Equal(t, EventExerciseStart, events[0])
+	assert.Equal(t, EventFinish, events[len(events)-1])
+	require.NotEmpty(t, states)
+	assert.True(t, states[len(states)-1].Finished)
+	for i := 1; i < len(states); i++ {
+		assert.Equal(t, states[i-1].Seq+1, states[i].Seq, "seq counts every published state")
+	}
+	assert.Equal(t, tl.Length, states[len(states)-1].Frame)
+}
+
+func TestSessionCommands(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	inRep := func(ex, rep int, phase string) int64 {
+		for _, g := range tl.Segments {
+			if g.Exercise == ex && g.Rep == rep && g.Phase == phase {
+				return g.Start + 100
+			}
+		}
+		t.Fatalf("no segment %d/%d/%s", ex, rep, phase)
+		return 0
+	}
+	repStart := func(ex, rep int) int64 {
+		for _, g := range tl.Segments {
+			if g.Exercise == ex && g.Rep == rep {
+				return g.Start
+			}
+		}
+		return -1
+	}
+	tests := []struct {
+		name  string
+		at    int64
+		cmds  []Command
+		seeks []int64
+		check func(t *testing.T, sum Summary)
+	}{
+		{"next skips the exercise", inRep(0, 1, "hold"), []Command{CmdNext}, []int64{tl.Exercises[1].Start}, func(t *testing.T, sum Summary) {
+			assert.True(t, sum.Exercises[0].Skipped)
+			assert.False(t, sum.Exercises[0].Pain)
+		}},
+		{"pain stops the exercise and is recorded", inRep(0, 0, "hold"), []Command{CmdPain}, []int64{tl.Exercises[1].Start}, func(t *testing.T, sum Summary) {
+			assert.True(t, sum.Exercises[0].Pain)
+		}},
+		{"next in the intro starts the first exercise", 10, []Command{CmdNext}, []int64{tl.Exercises[0].Start}, nil},
+		{"next in the last exercise goes to the finish", inRep(1, 0, "breathe-out"), []Command{CmdNext}, []int64{tl.Exercises[1].End}, nil},
+		{"back restarts the exercise", inRep(1, 1, "breathe-in"), []Command{CmdBack}, []int64{tl.Exercises[1].Start}, nil},
+		{"back twice goes to the previous one", inRep(1, 1, "breathe-in"), []Command{CmdBack, CmdBack}, []int64{tl.Exercises[1].Start, tl.Exercises[0].Start}, nil},
+		{"repeat restarts the rep", inRep(0, 2, "release"), []Command{CmdRepeat}, []int64{repStart(0, 2)}, nil},
+		{"pause and resume", inRep(0, 0, "move"), []Command{CmdPause, CmdResume}, nil, func(t *testing.T, sum Summary) {
+			assert.GreaterOrEqual(t, sum.Paused, time.Duration(0))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakePlayer{pos: tt.at}
+			s := NewSession(tl, p, nil)
+			s.SetPoll(time.Hour) // only commands move the loop
+			for _, c := range tt.cmds {
+				require.True(t, s.Send(c))
+			}
+			require.True(t, s.Send(CmdStop))
+			sum := s.Run(context.Background())
+			assert.True(t, sum.Stopped)
+			assert.Equal(t, tt.seeks, p.seeks)
+			if tt.check != nil {
+				tt.check(t, sum)
+			}
+		})
+	}
+}
+
+func TestSessionPauseFreezesHeardFrame(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	p := &fakePlayer{pos: 5000}
+	s := NewSession(tl, p, nil)
+	s.SetPoll(time.Hour)
+	var last State
+	s.OnState(func(st State) { last = st })
+	s.Send(CmdToggle)
+	s.Send(CmdStop)
+	s.Run(context.Background())
+	assert.True(t, last.Paused)
+	assert.True(t, last.Stopped)
+	assert.Equal(t, int64(5000), last.Frame)
+}
+
+func TestSessionHeardFrameAfterSeek(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	p := &fakePlayer{pos: 5000}
+	// 400 frames still in the device: right after a seek the heard frame
+	// must not show the tail of what was skipped.
+	s := NewSession(tl, p, func() int64 { return 400 })
+	s.SetPoll(time.Hour)
+	var frames []int64
+	s.OnState(func(st State) { frames = append(frames, st.Frame) })
+	s.Send(CmdNext)
+	s.Send(CmdStop)
+	s.Run(context.Background())
+	require.NotEmpty(t, frames)
+	assert.Equal(t, tl.Exercises[1].Start, frames[len(frames)-1])
+}
+
+func TestParseCommand(t *testing.T) {
+	c, err := ParseCommand("pause")
+	require.NoError(t, err)
+	assert.Equal(t, CmdPause, c)
+	_, err = ParseCommand("paus")
+	assert.EqualError(t, err, `unknown command "paus" (did you mean "pause"?)`)
+}
+
+func TestStateAt(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	st := tl.StateAt(0)
+	assert.Equal(t, -1, st.ExerciseIndex)
+	assert.Equal(t, PhaseIntro, st.Phase)
+	assert.Equal(t, "Holds.", st.Caption)
+	assert.Equal(t, "Squeeze", st.Next)
+
+	holds := cuesIn(tl, 0, "hold")
+	st = tl.StateAt(holds[1].At + 5000)
+	assert.Equal(t, 0, st.ExerciseIndex)
+	assert.Equal(t, "squeeze", st.Exercise.ID)
+	assert.Equal(t, 2, st.Rep)
+	assert.Equal(t, 3, st.Reps)
+	assert.Equal(t, "hold", st.Phase)
+	assert.Equal(t, int64(20000), st.HoldMS)
+	assert.Equal(t, int64(15000), st.HoldLeftMS)
+	assert.Equal(t, "Books", st.Next)
+
+	books := cuesIn(tl, 1, "breathe-in")
+	st = tl.StateAt(books[2].At)
+	assert.Equal(t, "right", st.Side)
+	assert.Equal(t, 1, st.Rep)
+	assert.Equal(t, "One. Breathe in, open.", st.Caption)
+
+	st = tl.StateAt(tl.Length)
+	assert.True(t, st.Finished)
+	assert.InDelta(t, 1.0, st.Progress, 1e-9)
+	assert.Equal(t, int64(0), st.RemainingMS)
+}
