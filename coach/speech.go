@@ -70,18 +70,18 @@ func Vocabulary() []string {
 // recorded: any line made of these words can be said word by word (less
 // fluently than a recorded phrase; `coach voice bake` makes that).
 const commonWords = `
-a about above across after again against all along and arm arms as at away
+a about above across after again against all along and any arm arms as at away
 back backward backwards ball band be behind belly bend bent between body both bottom breathe
 bring by calf chair chest chin close come comfortable control controlled
 core corner count curl deep door down ease easily easy elbow elbows even
 exercise eyes face feel feet floor foot for forehead forward from gently
-glutes hand hands head heel heels here hip hips hold in inside into it
+glutes hand hands head heel heels here hip hips hold hurts if in inside into it
 keep knee knees lean left leg legs let level lie lift long low lower lying
 make mat middle move movement neck next nod normal now of off on one open or
 other out over palm palms pelvis pillow place position press pull push
 raise ready reach relax repeat rest return ribs right roll rotate round seat shoulder
 shoulders side sides sit sitting slow slowly small spine squeeze stand
-standing start stay step straight stretch stretches table tall the then
+standing start stay step stop straight stretch stretches table tall that the then
 thigh thighs tilt to toe toes together top touch towards towel tuck turn twist under
 until up upper wall weight weights where while wide with wrist wrists you your
 `
