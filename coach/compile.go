@@ -439,7 +439,9 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 			where = fmt.Sprintf("set %d, %s", set+1, where)
 		}
 		where += ", phase " + phase
-		if i == 0 && p.countReps {
+		// The count-in already marks the first rep; counting "One." right
+		// after "three, two, one" would only confuse.
+		if i == 0 && p.countReps && rep > 0 {
 			count := capitalize(NumberWords(rep+1)) + "."
 			if rep+1 == p.reps && p.reps > 1 {
 				count = sayLastRep

@@ -174,14 +174,14 @@ func TestRepCountPrefix(t *testing.T) {
 	tl := compileT(t, holdScript, Options{Only: []string{"squeeze"}})
 	moves := cuesIn(tl, 0, "move")
 	require.Len(t, moves, 3)
-	assert.Equal(t, "One. Squeeze.", moves[0].Text)
+	assert.Equal(t, "Squeeze.", moves[0].Text, "the count-in marks the first rep")
 	assert.Equal(t, "Two. Squeeze.", moves[1].Text)
 	assert.Equal(t, "Last one. Squeeze.", moves[2].Text)
 
 	// In a phase too short for the count, the count goes and the line stays.
 	src := strings.Replace(holdScript, "duration: 2s\n        say: Squeeze.", "duration: 600ms\n        say: Squeeze.", 1)
 	tl = compileT(t, src, Options{Only: []string{"squeeze"}})
-	assert.Equal(t, "Squeeze.", cuesIn(tl, 0, "move")[0].Text)
+	assert.Equal(t, "Squeeze.", cuesIn(tl, 0, "move")[1].Text)
 }
 
 func TestRequiredLineMustFit(t *testing.T) {

@@ -199,7 +199,7 @@ func TestStateAt(t *testing.T) {
 	st = tl.StateAt(books[2].At)
 	assert.Equal(t, "right", st.Side)
 	assert.Equal(t, 1, st.Rep)
-	assert.Equal(t, "One. Breathe in, open.", st.Caption)
+	assert.Equal(t, "Breathe in, open.", st.Caption)
 
 	st = tl.StateAt(tl.Length)
 	assert.True(t, st.Finished)

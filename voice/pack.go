@@ -1,0 +1,289 @@
+package voice
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// DefaultRate is every pack's rate: speech needs no more than 24 kHz, and
+// one rate for all clips means no conversion at play time.
+const DefaultRate = 24000
+
+// Manifest lists a pack's prompts: phrase key → file, with its length.
+type Manifest struct {
+	Version int             `json:"version"`
+	Rate    int             `json:"rate"`
+	Voice   string          `json:"voice"`
+	Clips   []ManifestEntry `json:"clips"`
+}
+
+// ManifestEntry is one prompt.
+type ManifestEntry struct {
+	Phrase string `json:"phrase"` // Key(Text)
+	Text   string `json:"text"`
+	File   string `json:"file"`
+	Frames int    `json:"frames"`
+}
+
+const manifestName = "manifest.json"
+
+var safeFile = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,120}\.wav$`)
+
+// ReadManifest decodes a manifest strictly: unknown fields, bad file names
+// and duplicate phrases are errors naming the manifest.
+func ReadManifest(r io.Reader, name string) (*Manifest, error) {
+	dec := json.NewDecoder(io.LimitReader(r, 8<<20))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: bad manifest: %v", name, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s: bad manifest: data after the JSON object", name)
+	}
+	if m.Version != 1 {
+		return nil, fmt.Errorf("%s: manifest version %d is not 1", name, m.Version)
+	}
+	if m.Rate < minRate || m.Rate > maxRate {
+		return nil, fmt.Errorf("%s: manifest rate %d Hz is out of range", name, m.Rate)
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Clips {
+		switch {
+		case c.Phrase == "" || Key(c.Phrase) != c.Phrase:
+			return nil, fmt.Errorf("%s: clip %d: phrase %q is not a normalised key (want %q)", name, i+1, c.Phrase, Key(c.Phrase))
+		case !safeFile.MatchString(c.File):
+			return nil, fmt.Errorf("%s: clip %q: file name %q must be a plain lower-case .wav name", name, c.Phrase, c.File)
+		case seen[c.Phrase]:
+			return nil, fmt.Errorf("%s: phrase %q is listed twice", name, c.Phrase)
+		case c.Frames < 0:
+			return nil, fmt.Errorf("%s: clip %q: negative length", name, c.Phrase)
+		}
+		seen[c.Phrase] = true
+	}
+	return &m, nil
+}
+
+// WriteManifest writes m sorted by phrase, so rebuilding a pack gives the
+// same bytes.
+func WriteManifest(w io.Writer, m *Manifest) error {
+	sort.Slice(m.Clips, func(i, j int) bool { return m.Clips[i].Phrase < m.Clips[j].Phrase })
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(m)
+}
+
+// Slug is a safe file name for a phrase.
+func Slug(phrase string) string {
+	var b strings.Builder
+	for _, r := range Key(phrase) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-':
+			b.WriteByte('-')
+		}
+	}
+	s := b.String()
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	if s == "" {
+		s = "clip"
+	}
+	return s + ".wav"
+}
+
+// Pack is a set of decoded prompts at one rate, shared read-only.
+type Pack struct {
+	rate   int
+	name   string
+	clips  map[string]*Clip
+	source map[string]string
+}
+
+// NewPack makes a pack from decoded clips (all at rate).
+func NewPack(name string, rate int, clips []*Clip) *Pack {
+	p := &Pack{rate: rate, name: name, clips: map[string]*Clip{}, source: map[string]string{}}
+	for _, c := range clips {
+		p.clips[c.Phrase] = c
+		p.source[c.Phrase] = name
+	}
+	return p
+}
+
+// Rate is the pack's sample rate.
+func (p *Pack) Rate() int { return p.rate }
+
+// Len is the number of prompts.
+func (p *Pack) Len() int { return len(p.clips) }
+
+// Clip finds a prompt by phrase (any spelling Key normalises the same).
+func (p *Pack) Clip(phrase string) (*Clip, bool) {
+	c, ok := p.clips[Key(phrase)]
+	return c, ok
+}
+
+// Frames is a prompt's length; the compiler needs nothing more.
+func (p *Pack) Frames(phrase string) (int, bool) {
+	c, ok := p.clips[Key(phrase)]
+	if !ok {
+		return 0, false
+	}
+	return c.Frames(), true
+}
+
+// Phrases lists the keys, sorted.
+func (p *Pack) Phrases() []string {
+	out := make([]string, 0, len(p.clips))
+	for k := range p.clips {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Source names the pack a phrase is spoken from.
+func (p *Pack) Source(phrase string) string { return p.source[Key(phrase)] }
+
+// Over layers p over base: p's prompts win. Rates must match (packs are
+// normalised to DefaultRate when made).
+func (p *Pack) Over(base *Pack) *Pack {
+	out := &Pack{rate: base.rate, name: p.name, clips: map[string]*Clip{}, source: map[string]string{}}
+	for k, c := range base.clips {
+		out.clips[k], out.source[k] = c, base.source[k]
+	}
+	for k, c := range p.clips {
+		out.clips[k], out.source[k] = c, p.source[k]
+	}
+	return out
+}
+
+// LoadDir loads a pack folder from disk.
+func LoadDir(dir string) (*Pack, error) {
+	return LoadFS(os.DirFS(dir), dir)
+}
+
+// LoadFS loads a pack from a folder of fsys; name prefixes error messages.
+// Every clip is decoded and checked before anything plays.
+func LoadFS(fsys fs.FS, name string) (*Pack, error) {
+	mpath := path.Join(name, manifestName)
+	data, err := fs.ReadFile(fsys, manifestName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", mpath, errors.Unwrap(err))
+	}
+	m, err := ReadManifest(bytes.NewReader(data), mpath)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pack{rate: m.Rate, name: name, clips: map[string]*Clip{}, source: map[string]string{}}
+	for _, e := range m.Clips {
+		fpath := path.Join(name, e.File)
+		b, err := fs.ReadFile(fsys, e.File)
+		if err != nil {
+			return nil, fmt.Errorf("%s: listed in the manifest but cannot be read: %v", fpath, errors.Unwrap(err))
+		}
+		s, rate, _, err := DecodeWAV(bytes.NewReader(b), fpath)
+		if err != nil {
+			return nil, err
+		}
+		if rate != m.Rate {
+			return nil, fmt.Errorf("%s: sample rate %d Hz, but the pack is %d Hz", fpath, rate, m.Rate)
+		}
+		p.clips[e.Phrase] = &Clip{Phrase: e.Phrase, Text: e.Text, Samples: s}
+		p.source[e.Phrase] = name
+	}
+	return p, nil
+}
+
+var (
+	defaultOnce sync.Once
+	defaultPack *Pack
+	defaultErr  error
+)
+
+// Default is the pack embedded in the binary, decoded once.
+func Default() (*Pack, error) {
+	defaultOnce.Do(func() {
+		sub, err := fs.Sub(embedded, "default")
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		defaultPack, defaultErr = LoadFS(sub, "default")
+	})
+	return defaultPack, defaultErr
+}
+
+// SaveDir writes clips into a pack folder (creating it), adding to any
+// manifest already there. A phrase already in the folder is replaced only
+// with force: nothing a person recorded is lost by accident.
+func SaveDir(dir string, voiceName string, clips []*Clip, force bool) (written []string, skipped []string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("create pack folder: %w", err)
+	}
+	m := &Manifest{Version: 1, Rate: DefaultRate, Voice: voiceName}
+	mpath := path.Join(dir, manifestName)
+	if f, err := os.Open(mpath); err == nil {
+		old, err := ReadManifest(f, mpath)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		m = old
+	}
+	index := map[string]int{}
+	for i, e := range m.Clips {
+		index[e.Phrase] = i
+	}
+	for _, c := range clips {
+		if _, exists := index[c.Phrase]; exists && !force {
+			skipped = append(skipped, c.Text)
+			continue
+		}
+		file := Slug(c.Phrase)
+		var b bytes.Buffer
+		if err := EncodeWAV(&b, c.Samples, m.Rate); err != nil {
+			return written, skipped, err
+		}
+		if err := writeAtomic(path.Join(dir, file), b.Bytes()); err != nil {
+			return written, skipped, fmt.Errorf("write prompt: %w", err)
+		}
+		e := ManifestEntry{Phrase: c.Phrase, Text: c.Text, File: file, Frames: len(c.Samples)}
+		if i, exists := index[c.Phrase]; exists {
+			m.Clips[i] = e
+		} else {
+			index[c.Phrase] = len(m.Clips)
+			m.Clips = append(m.Clips, e)
+		}
+		written = append(written, c.Text)
+	}
+	var b bytes.Buffer
+	if err := WriteManifest(&b, m); err != nil {
+		return written, skipped, err
+	}
+	if err := writeAtomic(mpath, b.Bytes()); err != nil {
+		return written, skipped, fmt.Errorf("write manifest: %w", err)
+	}
+	return written, skipped, nil
+}
+
+// writeAtomic writes via a temporary file and rename, so a crash never
+// leaves half a prompt or half a manifest.
+func writeAtomic(name string, data []byte) error {
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
+}

@@ -1,0 +1,238 @@
+package voice
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/go-audio/wav"
+)
+
+// Accepted input: integer PCM of 8, 16 or 24 bits, or 32-bit float, at a
+// plausible rate, mono or stereo. Everything else is refused by name.
+const (
+	minRate    = 8000
+	maxRate    = 192000
+	maxWAVSize = 64 << 20 // a prompt is seconds long; 64 MiB is a mistake
+	fmtPCM     = 1
+	fmtFloat   = 3
+	fmtExt     = 0xFFFE
+)
+
+// DecodeWAVFile decodes a WAV file; errors name the file.
+func DecodeWAVFile(path string) (samples []float32, rate, channels int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err == nil && st.Size() > maxWAVSize {
+		return nil, 0, 0, fmt.Errorf("%s: too large (%d MiB) for a prompt", path, st.Size()>>20)
+	}
+	return DecodeWAV(f, path)
+}
+
+// DecodeWAV reads a WAV into mono float32 samples in [-1, 1], mixing stereo
+// down. go-audio/wav parses the container; the samples are converted here in
+// bulk, which is what keeps start-up fast. It never panics: any input is
+// either decoded or refused with "name: reason".
+func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			samples, rate, channels, err = nil, 0, 0, fmt.Errorf("%s: not a valid wav file (%v)", name, p)
+		}
+	}()
+	var head [12]byte
+	n, _ := io.ReadFull(r, head[:])
+	switch {
+	case n == 0:
+		return nil, 0, 0, fmt.Errorf("%s: empty file", name)
+	case n < 12 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WAVE":
+		return nil, 0, 0, fmt.Errorf("%s: not a wav file (no RIFF/WAVE header)", name)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	d := wav.NewDecoder(r)
+	if err := d.FwdToPCM(); err != nil && d.PCMChunk == nil {
+		return nil, 0, 0, fmt.Errorf("%s: no audio data: %v", name, err)
+	}
+	if d.NumChans == 0 {
+		return nil, 0, 0, fmt.Errorf("%s: no format chunk", name)
+	}
+	if d.PCMChunk == nil {
+		return nil, 0, 0, fmt.Errorf("%s: no data chunk", name)
+	}
+	rate, channels = int(d.SampleRate), int(d.NumChans)
+	bits := int(d.BitDepth)
+	format := int(d.WavAudioFormat)
+	switch {
+	case channels < 1 || channels > 2:
+		return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d channels (mono or stereo only)", name, channels)
+	case rate < minRate || rate > maxRate:
+		return nil, 0, 0, fmt.Errorf("%s: unsupported sample rate %d Hz (%d to %d)", name, rate, minRate, maxRate)
+	case format == fmtFloat && bits != 32:
+		return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d-bit float", name, bits)
+	case format == fmtPCM || format == fmtExt:
+		if bits != 8 && bits != 16 && bits != 24 && !(bits == 32 && format == fmtPCM) {
+			return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d-bit", name, bits)
+		}
+	case format != fmtFloat:
+		return nil, 0, 0, fmt.Errorf("%s: unsupported format: compressed (format tag %d), not PCM", name, format)
+	}
+	size := d.PCMChunk.Size
+	if size < 0 || size > maxWAVSize {
+		return nil, 0, 0, fmt.Errorf("%s: bad data size %d", name, size)
+	}
+	data := make([]byte, size)
+	got, err := io.ReadFull(d.PCMChunk, data)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, 0, 0, fmt.Errorf("%s: read data: %w", name, err)
+	}
+	if got < size {
+		return nil, 0, 0, fmt.Errorf("%s: truncated data (%d of %d bytes)", name, got, size)
+	}
+	width := bits / 8
+	frame := width * channels
+	frames := len(data) / frame
+	if frames == 0 {
+		return nil, 0, 0, fmt.Errorf("%s: no samples", name)
+	}
+	samples = make([]float32, frames)
+	for i := range frames {
+		var sum float32
+		for c := range channels {
+			sum += sampleAt(data[i*frame+c*width:], bits, format == fmtFloat)
+		}
+		samples[i] = sum / float32(channels)
+	}
+	return samples, rate, channels, nil
+}
+
+func sampleAt(b []byte, bits int, float bool) float32 {
+	switch {
+	case float:
+		v := math.Float32frombits(binary.LittleEndian.Uint32(b))
+		if v != v || v > 1 || v < -1 { // NaN or out of range: clamp
+			if v != v {
+				return 0
+			}
+			return float32(math.Max(-1, math.Min(1, float64(v))))
+		}
+		return v
+	case bits == 8:
+		return (float32(b[0]) - 128) / 128
+	case bits == 16:
+		return float32(int16(binary.LittleEndian.Uint16(b))) / 32768
+	case bits == 24:
+		v := int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
+		return float32(v) / 8388608
+	default:
+		return float32(int32(binary.LittleEndian.Uint32(b))) / 2147483648
+	}
+}
+
+// ToInt16 converts one sample with clamping and rounding.
+func ToInt16(v float32) int16 {
+	x := float64(v) * 32767
+	if x > 32767 {
+		return 32767
+	}
+	if x < -32768 {
+		return -32768
+	}
+	return int16(math.Round(x))
+}
+
+// EncodeWAV writes mono 16-bit PCM.
+func EncodeWAV(w io.Writer, samples []float32, rate int) error {
+	var b bytes.Buffer
+	b.Grow(44 + 2*len(samples))
+	writeHeader(&b, rate, len(samples))
+	pcm := make([]byte, 2*len(samples))
+	for i, s := range samples {
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(ToInt16(s)))
+	}
+	b.Write(pcm)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeHeader(w io.Writer, rate, frames int) {
+	data := uint32(2 * frames)
+	h := make([]byte, 44)
+	copy(h[0:], "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], 36+data)
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], fmtPCM)
+	binary.LittleEndian.PutUint16(h[22:], 1)
+	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
+	binary.LittleEndian.PutUint32(h[28:], uint32(rate*2))
+	binary.LittleEndian.PutUint16(h[32:], 2)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], data)
+	w.Write(h)
+}
+
+// WAVWriter streams mono 16-bit PCM to a file and patches the header's
+// sizes on Close, so a long render never sits in memory.
+type WAVWriter struct {
+	w      io.WriteSeeker
+	rate   int
+	frames int
+	buf    []byte
+	err    error
+}
+
+// NewWAVWriter writes a provisional header; Close fixes the sizes.
+func NewWAVWriter(w io.WriteSeeker, rate int) *WAVWriter {
+	ww := &WAVWriter{w: w, rate: rate}
+	var h bytes.Buffer
+	writeHeader(&h, rate, 0)
+	_, ww.err = w.Write(h.Bytes())
+	return ww
+}
+
+// WriteSamples appends samples.
+func (ww *WAVWriter) WriteSamples(s []int16) error {
+	if ww.err != nil {
+		return ww.err
+	}
+	if cap(ww.buf) < 2*len(s) {
+		ww.buf = make([]byte, 2*len(s))
+	}
+	b := ww.buf[:2*len(s)]
+	for i, v := range s {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+	}
+	_, ww.err = ww.w.Write(b)
+	ww.frames += len(s)
+	return ww.err
+}
+
+// Frames is how many frames were written.
+func (ww *WAVWriter) Frames() int { return ww.frames }
+
+// Close patches the RIFF and data sizes.
+func (ww *WAVWriter) Close() error {
+	if ww.err != nil {
+		return ww.err
+	}
+	var h bytes.Buffer
+	writeHeader(&h, ww.rate, ww.frames)
+	if _, err := ww.w.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if _, err := ww.w.Write(h.Bytes()); err != nil {
+		return err
+	}
+	_, err := ww.w.Seek(0, io.SeekEnd)
+	return err
+}
