@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/go-audio/wav"
 )
@@ -55,15 +56,23 @@ func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels 
 	case n < 12 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WAVE":
 		return nil, 0, 0, fmt.Errorf("%s: not a wav file (no RIFF/WAVE header)", name)
 	}
+	total, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := checkChunks(r, total); err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
 	}
 	d := wav.NewDecoder(r)
-	if err := d.FwdToPCM(); err != nil && d.PCMChunk == nil {
-		return nil, 0, 0, fmt.Errorf("%s: no audio data: %v", name, err)
-	}
+	fwdErr := d.FwdToPCM()
 	if d.NumChans == 0 {
-		return nil, 0, 0, fmt.Errorf("%s: no format chunk", name)
+		return nil, 0, 0, fmt.Errorf("%s: truncated or missing format chunk", name)
+	}
+	if fwdErr != nil && d.PCMChunk == nil {
+		return nil, 0, 0, fmt.Errorf("%s: no audio data: %v", name, fwdErr)
 	}
 	if d.PCMChunk == nil {
 		return nil, 0, 0, fmt.Errorf("%s: no data chunk", name)
@@ -88,6 +97,10 @@ func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels 
 	size := d.PCMChunk.Size
 	if size < 0 || size > maxWAVSize {
 		return nil, 0, 0, fmt.Errorf("%s: bad data size %d", name, size)
+	}
+	if int64(size) > total {
+		// Refuse before allocating: the header claims more than the file holds.
+		return nil, 0, 0, fmt.Errorf("%s: truncated data (header says %d bytes, the file has %d in all)", name, size, total)
 	}
 	data := make([]byte, size)
 	got, err := io.ReadFull(d.PCMChunk, data)
@@ -235,4 +248,43 @@ func (ww *WAVWriter) Close() error {
 	}
 	_, err := ww.w.Seek(0, io.SeekEnd)
 	return err
+}
+
+// checkChunks walks the RIFF chunk headers before go-audio/wav sees the
+// file: it allocates whatever size a header claims, so a hostile 3 GB "fmt "
+// chunk in a 60-byte file would exhaust memory instead of being refused.
+func checkChunks(r io.ReadSeeker, total int64) error {
+	if total > maxWAVSize {
+		return fmt.Errorf("too large (%d MiB) for a prompt", total>>20)
+	}
+	pos := int64(12)
+	var hdr [8]byte
+	sawFmt := false
+	for pos+8 <= total {
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return errors.New("truncated chunk header")
+		}
+		id := string(hdr[:4])
+		size := int64(binary.LittleEndian.Uint32(hdr[4:]))
+		switch {
+		case id == "fmt " && (size < 16 || size > 64):
+			return fmt.Errorf("bad format chunk (%d bytes)", size)
+		case id == "data":
+			if !sawFmt {
+				return errors.New("data before the format chunk")
+			}
+			return nil // the data chunk's own size is checked by the caller
+		case pos+8+size > total:
+			return fmt.Errorf("truncated %q chunk (header says %d bytes)", strings.TrimSpace(id), size)
+		}
+		sawFmt = sawFmt || id == "fmt "
+		pos += 8 + size + size%2
+	}
+	if !sawFmt {
+		return errors.New("truncated or missing format chunk")
+	}
+	return errors.New("no data chunk")
 }

@@ -1,0 +1,163 @@
+package voice
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKey(t *testing.T) {
+	tests := map[string]string{
+		"Breathe in,":            "breathe in",
+		"  breathe   IN ":        "breathe in",
+		"Child's pose.":          "child's pose",
+		"Child’s pose":           "child's pose",
+		"Bent-over row":          "bent-over row",
+		"Next up: open books!":   "next up open books",
+		"twenty-one":             "twenty-one",
+		"- dash -":               "dash",
+		"That's the end... 100%": "that's the end 100",
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, Key(in), in)
+	}
+}
+
+func TestDefaultPack(t *testing.T) {
+	p, err := Default()
+	require.NoError(t, err)
+	assert.Equal(t, DefaultRate, p.Rate())
+	assert.Greater(t, p.Len(), 200)
+	for _, phrase := range []string{"breathe in", "hold", "release", "next up", "halfway", "rest", "well done", "left side", "right side", "one", "thirty"} {
+		n, ok := p.Frames(phrase)
+		if assert.True(t, ok, "the default pack says %q", phrase) {
+			assert.Greater(t, n, DefaultRate/20, phrase)
+		}
+	}
+	for _, k := range p.Phrases() {
+		c, _ := p.Clip(k)
+		assert.Less(t, c.Frames(), 8*DefaultRate, "%q is under 8 s", k)
+		var peak float32
+		for _, v := range c.Samples {
+			peak = max(peak, v, -v)
+		}
+		assert.LessOrEqual(t, peak, float32(0.9), "%q peaks at or below -1 dBFS", k)
+		assert.Greater(t, peak, float32(0.1), "%q is not silent", k)
+		assert.Equal(t, "default", p.Source(k))
+	}
+}
+
+func writePack(t *testing.T, dir string, clips map[string][]float32) {
+	t.Helper()
+	var cs []*Clip
+	for text, s := range clips {
+		cs = append(cs, &Clip{Phrase: Key(text), Text: text, Samples: s})
+	}
+	_, _, err := SaveDir(dir, "test", cs, false)
+	require.NoError(t, err)
+}
+
+func TestSaveLoadAndLayer(t *testing.T) {
+	dir := t.TempDir()
+	writePack(t, dir, map[string][]float32{"Hold": {0.5, -0.5, 0.25}, "Rest": {0.1}})
+	p, err := LoadDir(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hold", "rest"}, p.Phrases())
+	n, ok := p.Frames("HOLD.")
+	assert.True(t, ok)
+	assert.Equal(t, 3, n)
+
+	// A second save never replaces a prompt without force.
+	written, skipped, err := SaveDir(dir, "test", []*Clip{{Phrase: "hold", Text: "Hold", Samples: []float32{0.9}}}, false)
+	require.NoError(t, err)
+	assert.Empty(t, written)
+	assert.Equal(t, []string{"Hold"}, skipped)
+	p, err = LoadDir(dir)
+	require.NoError(t, err)
+	n, _ = p.Frames("hold")
+	assert.Equal(t, 3, n, "the recorded prompt is kept")
+	_, _, err = SaveDir(dir, "test", []*Clip{{Phrase: "hold", Text: "Hold", Samples: []float32{0.9}}}, true)
+	require.NoError(t, err)
+	p, err = LoadDir(dir)
+	require.NoError(t, err)
+	n, _ = p.Frames("hold")
+	assert.Equal(t, 1, n, "force replaces it")
+
+	def, err := Default()
+	require.NoError(t, err)
+	layered := p.Over(def)
+	n, _ = layered.Frames("hold")
+	assert.Equal(t, 1, n, "the user's prompt wins")
+	assert.Equal(t, dir, layered.Source("hold"))
+	assert.Equal(t, "default", layered.Source("halfway"))
+}
+
+func TestLoadDirErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(dir string)
+		want  string
+	}{
+		{"no manifest", func(string) {}, "manifest.json: no such file or directory"},
+		{"missing file", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
+		}, "hold.wav: listed in the manifest but cannot be read: no such file or directory"},
+		{"corrupt wav", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
+			os.WriteFile(filepath.Join(dir, "hold.wav"), []byte("RIFF....WAVEjunk"), 0o644)
+		}, "hold.wav: truncated or missing format chunk"},
+		{"wrong rate", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
+			var b bytes.Buffer
+			EncodeWAV(&b, []float32{0.1, 0.2}, 16000)
+			os.WriteFile(filepath.Join(dir, "hold.wav"), b.Bytes(), 0o644)
+		}, "hold.wav: sample rate 16000 Hz, but the pack is 24000 Hz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.setup(dir)
+			_, err := LoadDir(dir)
+			require.Error(t, err)
+			assert.True(t, strings.HasSuffix(err.Error(), tt.want), err.Error())
+			assert.True(t, strings.HasPrefix(err.Error(), dir), "names the file: %v", err)
+		})
+	}
+}
+
+func TestReadManifestErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{`, "m.json: bad manifest: unexpected EOF"},
+		{`{"version":1,"rate":24000,"clips":[],"extra":1}`, `m.json: bad manifest: json: unknown field "extra"`},
+		{`{"version":2,"rate":24000,"clips":[]}`, "m.json: manifest version 2 is not 1"},
+		{`{"version":1,"rate":5,"clips":[]}`, "m.json: manifest rate 5 Hz is out of range"},
+		{`{"version":1,"rate":24000,"clips":[{"phrase":"Hold","file":"h.wav"}]}`, `m.json: clip 1: phrase "Hold" is not a normalised key (want "hold")`},
+		{`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"../etc/passwd"}]}`, `m.json: clip "hold": file name "../etc/passwd" must be a plain lower-case .wav name`},
+		{`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"a.wav"},{"phrase":"hold","file":"b.wav"}]}`, `m.json: phrase "hold" is listed twice`},
+	}
+	for _, tt := range tests {
+		_, err := ReadManifest(strings.NewReader(tt.in), "m.json")
+		assert.EqualError(t, err, tt.want)
+	}
+}
+
+func FuzzReadManifest(f *testing.F) {
+	f.Add([]byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`))
+	f.Add([]byte(`{"version":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ReadManifest(bytes.NewReader(data), "f.json")
+		if err != nil {
+			assert.True(t, strings.HasPrefix(err.Error(), "f.json: "), err.Error())
+			return
+		}
+		for _, c := range m.Clips {
+			assert.Equal(t, Key(c.Phrase), c.Phrase)
+			assert.NotContains(t, c.File, "/")
+		}
+	})
+}
