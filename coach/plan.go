@@ -102,7 +102,11 @@ func (t *Timeline) Short(frames int64) string {
 // spoken line at its time.
 func (t *Timeline) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s): %d exercises, %s in all\n", t.Title, t.Routine, len(t.Exercises), t.Short(t.Length))
+	noun := "exercises"
+	if len(t.Exercises) == 1 {
+		noun = "exercise"
+	}
+	fmt.Fprintf(&b, "%s (%s): %d %s, %s in all\n", t.Title, t.Routine, len(t.Exercises), noun, t.Short(t.Length))
 	ex := -1
 	for _, c := range t.Cues {
 		if c.Exercise >= 0 && c.Exercise != ex && c.Exercise < len(t.Exercises) {

@@ -16,17 +16,46 @@ func Resample(in []float32, from, to int) []float32 {
 	n := int(math.Round(float64(len(in)) * ratio))
 	out := make([]float32, n)
 	half := float64(zeros) / cutoff // filter half-width in input samples
+	taps := int(math.Ceil(half))*2 + 2
+	// Output i sits at input position i*from/to: its fractional part takes
+	// only to/gcd values, so each phase's kernel is computed once
+	// (polyphase), not per sample: 3 phases for 32 kHz → 24 kHz.
+	g := gcd(from, to)
+	phases := to / g
+	var kernels [][]float64
+	if phases <= 4096 {
+		kernels = make([][]float64, phases)
+	}
+	kernel := func(base int, center float64) []float64 {
+		k := make([]float64, taps)
+		for t := range k {
+			x := float64(base+t) - center
+			k[t] = cutoff * sinc(cutoff*x) * blackman(x/half)
+		}
+		return k
+	}
 	for i := range out {
-		center := float64(i) / ratio
-		lo := int(math.Ceil(center - half))
-		hi := int(math.Floor(center + half))
+		num := i * from
+		center := float64(num) / float64(to)
+		base := num/to - taps/2 + 1
+		var k []float64
+		if kernels != nil {
+			ph := (num % to) / g
+			if kernels[ph] == nil {
+				kernels[ph] = kernel(base, center)
+			}
+			k = kernels[ph]
+		} else {
+			k = kernel(base, center)
+		}
 		var sum, norm float64
-		for j := max(lo, 0); j <= min(hi, len(in)-1); j++ {
-			x := float64(j) - center
-			w := blackman(x / half)
-			k := cutoff * sinc(cutoff*x) * w
-			sum += float64(in[j]) * k
-			norm += k
+		for t, w := range k {
+			j := base + t
+			if j < 0 || j >= len(in) {
+				continue
+			}
+			sum += float64(in[j]) * w
+			norm += w
 		}
 		if norm != 0 {
 			// Normalising by the taps present keeps the edges at the right level.
@@ -34,6 +63,13 @@ func Resample(in []float32, from, to int) []float32 {
 		}
 	}
 	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 func sinc(x float64) float64 {
