@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coach-dev/coach/internal/pulsetest"
+	"github.com/coach-dev/coach/voice"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// coachBin is the real binary, built once for the end-to-end tests.
+var coachBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "coach-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	coachBin = filepath.Join(dir, "coach")
+	if out, err := exec.Command("go", "build", "-o", coachBin, "github.com/coach-dev/coach/cmd/coach").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic("build coach: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type planCue struct {
+	AtFrame int64    `json:"at_frame"`
+	AtMS    int64    `json:"at_ms"`
+	Text    string   `json:"text"`
+	Clips   []string `json:"clips"`
+}
+
+func loadPlan(t *testing.T, args ...string) (rate int, cues []planCue) {
+	t.Helper()
+	r := run(t, nil, append([]string{"plan", "--json"}, args...)...)
+	require.Equal(t, 0, r.code, r.err)
+	var p struct {
+		SampleRate int       `json:"sample_rate"`
+		Cues       []planCue `json:"cues"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.out), &p))
+	return p.SampleRate, p.Cues
+}
+
+// TestRunThroughRealAudioPath plays the first 62 s of the built-in routine
+// through `coach run`, oto and ALSA into a real-time PulseAudio null sink,
+// and checks every prompt starts where the plan says, to one ALSA period.
+func TestRunThroughRealAudioPath(t *testing.T) {
+	env := pulsetest.Start(t)
+	rate, cues := loadPlan(t, "upper-back")
+	pack, err := voice.Default()
+	require.NoError(t, err)
+
+	cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required")
+	cmd.Env = append(env.Environ(), "HOME="+t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	began := time.Now()
+	require.NoError(t, cmd.Start())
+	const played = 62 * time.Second
+	time.Sleep(played)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	wall := time.Since(began)
+	require.NoError(t, cmd.Wait(), "SIGINT ends the session cleanly: %s", stderr.String())
+
+	capture, err := env.Capture()
+	require.NoError(t, err)
+	if os.Getenv("COACH_DUMP") != "" {
+		b, _ := os.ReadFile(filepath.Join(env.Dir, "capture.raw"))
+		os.WriteFile(os.Getenv("COACH_DUMP"), b, 0o644)
+	}
+	require.Greater(t, len(capture), 60*rate, "at least 60 s were played")
+	// The device, not a timer, paced the session: what was written matches
+	// the wall clock (less start-up, plus the tail played after SIGINT).
+	heard := time.Duration(len(capture)) * time.Second / time.Duration(rate)
+	assert.InDelta(t, wall.Seconds(), heard.Seconds(), 1.0, "captured %s in %s of wall time", heard, wall)
+
+	// A prompt's first non-zero sample, counted from its cue.
+	lead := func(c planCue) int64 {
+		clip, ok := pack.Clip(c.Clips[0])
+		require.True(t, ok)
+		for i, v := range clip.Samples {
+			if voice.ToInt16(v) != 0 {
+				return int64(i)
+			}
+		}
+		return 0
+	}
+	period := int64(rate) * 10 / 1000 // deviceBuffer/2
+	tolerance := period + int64(rate)/1000
+	quiet := rate * 50 / 1000
+	first := int64(pulsetest.Onset(capture, 0, len(capture), quiet))
+	require.GreaterOrEqual(t, first, int64(0), "the first prompt is in the capture")
+	start := cues[0].AtFrame + lead(cues[0])
+
+	var xs, errs []float64
+	for _, c := range cues {
+		planned := c.AtFrame + lead(c) - start
+		if planned+int64(rate) > int64(len(capture))-first {
+			break
+		}
+		want := first + planned
+		got := pulsetest.Onset(capture, int(want-4*period), int(want+4*period), quiet)
+		if !assert.GreaterOrEqual(t, got, 0, "no onset near %d ms for %q", c.AtMS, c.Text) {
+			continue
+		}
+		d := int64(got) - want
+		assert.LessOrEqual(t, abs64(d), tolerance, "%q at %d ms is %.2f ms off the plan", c.Text, c.AtMS, float64(d)*1000/float64(rate))
+		xs = append(xs, float64(planned)/float64(rate))
+		errs = append(errs, float64(d)*1000/float64(rate))
+	}
+	require.Greater(t, len(xs), 20, "enough prompts over 60 s to judge")
+	slope := fitSlope(xs, errs) // ms of error per second of session
+	t.Logf("%d onsets over %.1f s; error mean %.2f ms, max %.2f ms; drift %.4f ms/s", len(xs), xs[len(xs)-1], mean(errs), maxAbs(errs), slope)
+	assert.Less(t, math.Abs(slope), 0.05, "no drift: under 3 ms a minute")
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func maxAbs(v []float64) float64 {
+	var m float64
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}
+
+func fitSlope(x, y []float64) float64 {
+	mx, my := mean(x), mean(y)
+	var num, den float64
+	for i := range x {
+		num += (x[i] - mx) * (y[i] - my)
+		den += (x[i] - mx) * (x[i] - mx)
+	}
+	return num / den
+}
