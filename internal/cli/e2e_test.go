@@ -159,3 +159,34 @@ func fitSlope(x, y []float64) float64 {
 	}
 	return num / den
 }
+
+// BenchmarkStartup measures from process start to the first frame handed
+// to the device: the first bytes the ALSA file plugin captures (target:
+// under 300 ms).
+func BenchmarkStartup(b *testing.B) {
+	env := pulsetest.Start(b)
+	capture := filepath.Join(env.Dir, "capture.raw")
+	var total time.Duration
+	for b.Loop() {
+		os.Remove(capture)
+		cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required")
+		cmd.Env = append(env.Environ(), "HOME="+b.TempDir())
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if st, err := os.Stat(capture); err == nil && st.Size() > 0 {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				b.Fatal("no audio within 10 s")
+			}
+			time.Sleep(500 * time.Microsecond)
+		}
+		total += time.Since(start)
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-first-frame")
+}
