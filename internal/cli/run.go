@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/internal/companion"
 	"github.com/coach-dev/coach/voice"
 	"github.com/coach-dev/coach/voice/otodev"
 	"github.com/spf13/cobra"
@@ -35,10 +37,12 @@ const deviceBuffer = 20 * time.Millisecond
 var openDevice = func(rate int) (sink, error) { return otodev.Open(rate, deviceBuffer) }
 
 type runFlags struct {
-	plan    planFlags
-	noAudio bool
-	speed   float64
-	audio   string
+	plan      planFlags
+	noAudio   bool
+	speed     float64
+	audio     string
+	companion string
+	open      bool
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -61,6 +65,8 @@ h this hurts (stop the exercise), q quit.`,
 	cmd.Flags().BoolVar(&f.noAudio, "no-audio", false, "follow the session on the wall clock in silence")
 	cmd.Flags().Float64Var(&f.speed, "speed", 1, "with --no-audio: run `N` times faster (demos, tests)")
 	cmd.Flags().StringVar(&f.audio, "audio", "auto", "auto: continue silently when no device opens; required: fail instead")
+	cmd.Flags().StringVar(&f.companion, "companion", companion.DefaultAddr, "serve the companion page on `ADDR` (host:port; 0.0.0.0:8765 for other devices, with a token), or off")
+	cmd.Flags().BoolVar(&f.open, "open", false, "open the companion page in the default browser")
 	return cmd
 }
 
@@ -117,6 +123,24 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s := coach.NewSession(p.tl, p.mixer, out.Buffered)
+	if f.companion != "off" {
+		srv, err := companion.New(companion.Options{Addr: f.companion})
+		if err != nil {
+			return err
+		}
+		srv.Attach(s)
+		srv.Start(ctx)
+		defer srv.Close()
+		fmt.Fprintf(a.std.Out, "Companion page: %s\n", srv.URL())
+		if srv.Token() != "" {
+			if qr, err := srv.QR(); err == nil {
+				fmt.Fprint(a.std.Out, qr)
+			}
+		}
+		if f.open {
+			openBrowser(srv.URL())
+		}
+	}
 	v := a.newView(p.tl, s)
 	defer v.Close()
 	if err := out.Start(p.mixer); err != nil {
@@ -210,4 +234,12 @@ func (a *app) render(ctx context.Context, p *prepared, out string) error {
 	}
 	fmt.Fprintf(a.std.Out, "wrote %s: %s of audio in %s\n", out, p.tl.Short(p.tl.Length), time.Since(start).Round(time.Millisecond))
 	return ctx.Err()
+}
+
+// openBrowser starts the desktop's browser without waiting for it.
+func openBrowser(url string) {
+	cmd := exec.Command("xdg-open", url)
+	if cmd.Start() == nil {
+		go cmd.Wait()
+	}
 }
