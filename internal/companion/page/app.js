@@ -60,7 +60,6 @@
     $("clock").textContent = mmss(s.elapsed_ms) + " / " + mmss(s.duration_ms);
     document.body.classList.toggle("paused", !!s.paused);
     $("pause").querySelector(".label").textContent = s.paused ? "Resume" : "Pause";
-    $("pause").querySelector("span").textContent = s.paused ? "▶" : "⏸";
 
     if (s.finished || s.stopped) { showEnd(s); return; }
     const ex = s.exercise;

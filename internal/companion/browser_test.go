@@ -1,0 +1,119 @@
+package companion
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/voice"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run must install it")
+	}
+	t.Skip("chromium is not installed (make test installs it)")
+	return ""
+}
+
+// TestPageInRealBrowser follows a real session (the built-in routine on the
+// wall clock at 20x, silent) in headless Chromium: the exercise and rep
+// advance, pause and resume work from the page and the server reports them.
+func TestPageInRealBrowser(t *testing.T) {
+	bin := chromium(t)
+	routines, err := coach.LoadBuiltin()
+	require.NoError(t, err)
+	pack, err := voice.Default()
+	require.NoError(t, err)
+	tl, err := coach.Compile(routines[0], pack, coach.Options{})
+	require.NoError(t, err)
+	pl, err := tl.Placements(pack)
+	require.NoError(t, err)
+	mixer := voice.NewMixer(pl, tl.Length, 1)
+	clock := voice.NewClockSink(tl.Rate, 20)
+	sess := coach.NewSession(tl, mixer, clock.Buffered)
+	var paused atomic.Bool
+	sess.OnState(func(st coach.State) { paused.Store(st.Paused) })
+
+	srv, err := New(Options{Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	srv.Attach(sess)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.Start(ctx)
+	defer srv.Close()
+	require.NoError(t, clock.Start(mixer))
+	defer clock.Close()
+	go sess.Run(ctx)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	bctx, tcancel := context.WithTimeout(bctx, 60*time.Second)
+	defer tcancel()
+
+	textIs := func(sel, want string) chromedp.Action {
+		return chromedp.Poll(`document.querySelector("`+sel+`").textContent.includes("`+want+`")`, nil, chromedp.WithPollingTimeout(20*time.Second))
+	}
+	require.NoError(t, chromedp.Run(bctx,
+		chromedp.Navigate(srv.URL()),
+		textIs("#conn", "live"),
+		textIs("#exercise", "Shoulder rolls"),
+		textIs("#position", "Exercise 1 of 5"),
+		textIs("#rep", "Rep 2 of 10"),
+		textIs("#rep", "Rep 3 of 10"),
+	), "the page follows the session")
+
+	var png []byte
+	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pause", chromedp.ByID), textIs("#pause", "Resume")))
+	require.Eventually(t, paused.Load, 5*time.Second, 10*time.Millisecond, "the session paused")
+	var before, after string
+	require.NoError(t, chromedp.Run(bctx,
+		chromedp.Text("#clock", &before, chromedp.ByID),
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.Text("#clock", &after, chromedp.ByID),
+		chromedp.CaptureScreenshot(&png),
+	))
+	assert.Equal(t, before, after, "the clock stands still while paused")
+	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pause", chromedp.ByID), textIs("#pause", "Pause")))
+	require.Eventually(t, func() bool { return !paused.Load() }, 5*time.Second, 10*time.Millisecond, "the session resumed")
+	require.NoError(t, chromedp.Run(bctx, textIs("#rep", "Rep 4 of 10")))
+
+	// Next from the page moves the session on.
+	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#nextbtn", chromedp.ByID), textIs("#exercise", "Child")))
+
+	shot := filepath.Join(t.TempDir(), "companion.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	os.WriteFile(filepath.Join(os.TempDir(), "companion.png"), png, 0o644)
+	t.Logf("screenshot: %s (copy in %s)", shot, filepath.Join(os.TempDir(), "companion.png"))
+	assert.True(t, strings.HasPrefix(string(png), "\x89PNG"))
+}
