@@ -255,3 +255,10 @@ func asMissing(err error, target **MissingPhrasesError) bool {
 	}
 	return ok
 }
+
+// CanSay reports whether v can voice a line, whole or word by word.
+func CanSay(v Voice, line string) bool {
+	missing := map[string]bool{}
+	voiceLine(v, line, missing)
+	return len(missing) == 0
+}

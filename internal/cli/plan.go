@@ -60,7 +60,7 @@ func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*coach.Time
 
 func (a *app) planCmd() *cobra.Command {
 	var f planFlags
-	var asJSON bool
+	var asJSON, preview bool
 	cmd := &cobra.Command{
 		Use:   "plan ROUTINE|FILE",
 		Short: "Print the whole session as a timetable of spoken lines",
@@ -76,11 +76,19 @@ func (a *app) planCmd() *cobra.Command {
 			if asJSON {
 				return tl.WriteJSON(a.std.Out)
 			}
-			return tl.WriteText(a.std.Out)
+			if err := tl.WriteText(a.std.Out); err != nil {
+				return err
+			}
+			if preview {
+				// Hear it at once: the same session as run, without the page.
+				return a.run(cmd, args[0], &runFlags{plan: f, speed: 1, audio: "auto", companion: "off"})
+			}
+			return nil
 		},
 	}
 	f.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&preview, "preview", false, "then play it (with --only EXERCISE, hear one exercise at once)")
 	return cmd
 }
 
