@@ -29,7 +29,7 @@ var Keys = map[byte]coach.Command{
 	4:   coach.CmdStop, // Ctrl-D
 }
 
-const help = "space pause · n next · b back (twice: previous) · r repeat rep · h this hurts · q quit"
+const help = "space pause · n next · b back (bb: previous) · r repeat · h it hurts · q quit"
 
 // View draws session states. Its methods are safe from any goroutine.
 type View struct {
@@ -198,7 +198,7 @@ func Render(st coach.State, width int) []string {
 	add := func(s string) { lines = append(lines, truncate(s, width)) }
 
 	clock := fmt.Sprintf("%s / %s", mmss(st.ElapsedMS), mmss(st.DurationMS))
-	barW := max(10, min(40, width-len(st.Title)-len(clock)-10))
+	barW := max(10, min(40, width-utf8.RuneCountInString(st.Title)-len(clock)-14))
 	add(fmt.Sprintf("%s  %s %3.0f%%  %s", st.Title, bar(st.Progress, barW), st.Progress*100, clock))
 
 	switch {
