@@ -13,6 +13,7 @@ import (
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/companion"
+	"github.com/coach-dev/coach/internal/history"
 	"github.com/coach-dev/coach/voice"
 	"github.com/coach-dev/coach/voice/otodev"
 	"github.com/spf13/cobra"
@@ -43,6 +44,7 @@ type runFlags struct {
 	audio     string
 	companion string
 	open      bool
+	history   string
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -67,17 +69,23 @@ h this hurts (stop the exercise), q quit.`,
 	cmd.Flags().StringVar(&f.audio, "audio", "auto", "auto: continue silently when no device opens; required: fail instead")
 	cmd.Flags().StringVar(&f.companion, "companion", companion.DefaultAddr, "serve the companion page on `ADDR` (host:port; 0.0.0.0:8765 for other devices, with a token), or off")
 	cmd.Flags().BoolVar(&f.open, "open", false, "open the companion page in the default browser")
+	cmd.Flags().StringVar(&f.history, "history", "", "record the session in `FILE` (default $XDG_DATA_HOME/coach/history.db); off to not record")
 	return cmd
 }
 
 // prepared is a compiled session ready to play.
 type prepared struct {
-	tl    *coach.Timeline
-	mixer *voice.Mixer
+	tl        *coach.Timeline
+	mixer     *voice.Mixer
+	frequency string
 }
 
 func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, error) {
-	tl, err := a.compile(cmd, arg, f)
+	opt, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.routine(cmd, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -85,14 +93,19 @@ func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, 
 	if err != nil {
 		return nil, err
 	}
+	tl, err := coach.Compile(r, pack, opt)
+	if err != nil {
+		return nil, err
+	}
 	pl, err := tl.Placements(pack)
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1)}, nil
+	return &prepared{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), frequency: r.Frequency}, nil
 }
 
-func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) error {
+func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
+	var sum coach.Summary
 	if f.audio != "auto" && f.audio != "required" {
 		return usageError{fmt.Errorf("--audio must be auto or required, not %q", f.audio)}
 	}
@@ -141,12 +154,17 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) error {
 			openBrowser(srv.URL())
 		}
 	}
+	if f.history != "off" {
+		rec := history.Begin(a.historyPath(f.history), a.std.Err, p.tl, p.frequency, time.Now())
+		s.OnEvent(rec.Event)
+		defer func() { rec.Close(sum) }()
+	}
 	v := a.newView(p.tl, s)
 	defer v.Close()
 	if err := out.Start(p.mixer); err != nil {
 		return fmt.Errorf("start playback: %w", err)
 	}
-	sum := s.Run(ctx)
+	sum = s.Run(ctx)
 	if err := out.Close(); err != nil {
 		fmt.Fprintf(a.std.Err, "coach: closing audio: %v\n", err)
 	}
