@@ -155,4 +155,3 @@ func (s *Store) migrate(target int) error {
 		}
 	}
 }
-
