@@ -2,6 +2,7 @@ package coach
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/coach-dev/coach/voice"
 )
@@ -23,4 +24,26 @@ func (t *Timeline) Placements(p *voice.Pack) ([]voice.Placement, error) {
 		}
 	}
 	return out, nil
+}
+
+// PackPlayer is the mixer a session drives, able to say a line at once
+// from the pack (the pain line), holding the timeline until it ends.
+type PackPlayer struct {
+	*voice.Mixer
+	Pack *voice.Pack
+}
+
+// Say implements Speaker.
+func (p PackPlayer) Say(line string) (time.Duration, error) {
+	clips, n, err := Line(p.Pack, line)
+	if err != nil {
+		return 0, err
+	}
+	ps := make([]voice.Placement, len(clips))
+	for i, c := range clips {
+		clip, _ := p.Pack.Clip(c.Phrase)
+		ps[i] = voice.Placement{At: c.At, Clip: clip}
+	}
+	p.Interject(ps, n)
+	return time.Duration(n) * time.Second / time.Duration(p.Pack.Rate()), nil
 }

@@ -47,6 +47,12 @@ type Player interface {
 	SetPaused(paused bool)
 }
 
+// Speaker is a Player that can also say a line at once, holding the
+// timeline until it ends (the pain line). It returns how long the line is.
+type Speaker interface {
+	Say(line string) (time.Duration, error)
+}
+
 // Latency reports how many rendered frames are not yet heard (the device's
 // buffer); nil means none, as with the silent wall-clock sink.
 type Latency func() int64
@@ -169,7 +175,8 @@ type run struct {
 	seq         uint64
 	last        State
 	published   bool
-	pendingSkip int // exercise skipped by next/pain, to record on the seek
+	saying      string    // a line said outside the timeline...
+	sayingUntil time.Time // ...until then: it is the caption meanwhile
 }
 
 // Run plays the session until it finishes, is stopped, or ctx ends.
@@ -348,6 +355,10 @@ func (s *Session) command(r *run, c Command, heard int64) {
 			}
 		}
 		s.seek(r, target)
+		if c == CmdPain {
+			// Said at once, before the next exercise starts: never talked over.
+			s.sayNow(r, PainLine)
+		}
 	case CmdBack:
 		now := s.now()
 		quick := now.Sub(r.lastBack) < 1500*time.Millisecond
@@ -378,6 +389,19 @@ func (s *Session) command(r *run, c Command, heard int64) {
 	}
 }
 
+// sayNow speaks a line at once if the player can; the timeline waits.
+func (s *Session) sayNow(r *run, line string) {
+	sp, ok := s.player.(Speaker)
+	if !ok {
+		return
+	}
+	d, err := sp.Say(line)
+	if err != nil {
+		return
+	}
+	r.saying, r.sayingUntil = line, s.now().Add(d)
+}
+
 func (s *Session) firstStart() int64 {
 	if len(s.tl.Exercises) == 0 {
 		return s.tl.Length
@@ -388,6 +412,13 @@ func (s *Session) firstStart() int64 {
 func (s *Session) publish(r *run, heard int64, finished, stopped bool) {
 	st := s.tl.StateAt(heard)
 	st.Paused = r.paused
+	if r.saying != "" {
+		if s.now().Before(r.sayingUntil) {
+			st.Caption = r.saying
+		} else {
+			r.saying = ""
+		}
+	}
 	st.Finished = finished
 	st.Stopped = stopped
 	if r.published && st.Same(r.last) {

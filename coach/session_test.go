@@ -206,3 +206,34 @@ func TestStateAt(t *testing.T) {
 	assert.InDelta(t, 1.0, st.Progress, 1e-9)
 	assert.Equal(t, int64(0), st.RemainingMS)
 }
+
+// speakingPlayer records what the session asks to be said.
+type speakingPlayer struct {
+	fakePlayer
+	said []string
+}
+
+func (p *speakingPlayer) Say(line string) (time.Duration, error) {
+	p.said = append(p.said, line)
+	return time.Hour, nil
+}
+
+func TestPainSaysTheLineAndMovesOn(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	p := &speakingPlayer{fakePlayer: fakePlayer{pos: cuesIn(tl, 0, "hold")[0].At + 10}}
+	s := NewSession(tl, p, nil)
+	s.SetPoll(time.Hour)
+	var last State
+	var events []EventKind
+	s.OnState(func(st State) { last = st })
+	s.OnEvent(func(e Event) { events = append(events, e.Kind) })
+	s.Send(CmdPain)
+	s.Send(CmdStop)
+	sum := s.Run(context.Background())
+	assert.Equal(t, []string{PainLine}, p.said)
+	assert.Equal(t, []int64{tl.Exercises[1].Start}, p.seeks)
+	assert.Equal(t, PainLine, last.Caption, "the page and terminal show what is being said")
+	assert.True(t, sum.Exercises[0].Pain)
+	assert.False(t, sum.Exercises[0].Skipped)
+	assert.Contains(t, events, EventPain)
+}

@@ -36,16 +36,17 @@ func capitalize(s string) string {
 
 // Fixed lines the compiler says itself; the pack must voice them.
 const (
-	sayRest       = "Rest."
-	sayWellDone   = "Well done."
-	sayFinished   = "That's the end of the session. Well done."
-	sayNextUp     = "Next up: %s."
-	sayExercise   = "Exercise %s of %s: %s."
-	saySide       = "%s side."
-	sayHalfway    = "Halfway."
-	sayNextSet    = "Set %s of %s."
-	sayLastRep    = "Last one."
-	sayStopped    = "Stop this exercise now. Rest, and move on only if it eases. If the pain stays, see your clinician."
+	sayRest     = "Rest."
+	sayWellDone = "Well done."
+	sayFinished = "That's the end of the session. Well done."
+	sayNextUp   = "Next up: %s."
+	sayExercise = "Exercise %s of %s: %s."
+	saySide     = "%s side."
+	sayHalfway  = "Halfway."
+	sayNextSet  = "Set %s of %s."
+	sayLastRep  = "Last one."
+	// PainLine is said when a person reports pain: the handout's one rule.
+	PainLine      = "Stop this exercise now. Rest, and move on only if it eases. If the pain stays, see your clinician."
 	sayGetReady   = "Get ready."
 	sayPaused     = "Paused."
 	sayResumed    = "Resuming."
@@ -58,12 +59,20 @@ func Vocabulary() []string {
 	v := []string{sayRest, sayWellDone, "That's the end of the session.", "Next up", sayHalfway, sayLastRep,
 		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
 		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
-		"Stop this exercise now.", "Rest, and move on only if it eases.", "If the pain stays, see your clinician.",
+		PainLine,
 		"seconds"}
 	for n := 1; n <= sayCountUnits; n++ {
 		v = append(v, capitalize(NumberWords(n)))
 	}
-	return append(v, strings.Fields(commonWords)...)
+	v = append(v, strings.Fields(commonWords)...)
+	// A pack holds clauses, split the way the compiler splits lines.
+	var out []string
+	for _, line := range v {
+		for _, c := range splitClauses(line) {
+			out = append(out, c.text)
+		}
+	}
+	return out
 }
 
 // commonWords lets a new routine be voiced before its own prompts are
@@ -261,4 +270,19 @@ func CanSay(v Voice, line string) bool {
 	missing := map[string]bool{}
 	voiceLine(v, line, missing)
 	return len(missing) == 0
+}
+
+// Line voices one line outside any timeline (an interjection): its clips
+// at frames from 0, and its length.
+func Line(v Voice, text string) ([]ClipAt, int64, error) {
+	missing := map[string]bool{}
+	pieces, n := voiceLine(v, text, missing)
+	if len(missing) > 0 {
+		return nil, 0, fmt.Errorf("the voice pack cannot say %s", quoteList(sortedKeys(missing)))
+	}
+	out := make([]ClipAt, len(pieces))
+	for i, p := range pieces {
+		out[i] = ClipAt{Phrase: p.phrase, At: p.offset, Frames: p.frames}
+	}
+	return out, n, nil
 }

@@ -33,6 +33,18 @@ type Mixer struct {
 	paused atomic.Bool
 
 	floor int64 // owned by the puller: after a seek, clips that began before it stay silent
+
+	pending  atomic.Pointer[interjection]
+	inter    *interjection // owned by the puller: a line being said outside the timeline
+	interPos int64
+}
+
+// interjection is a line said at once, outside the timeline, while the
+// timeline waits: "stop this exercise now..." after "this hurts".
+type interjection struct {
+	placements []Placement
+	longest    int64
+	length     int64
 }
 
 // NewMixer sorts placements by frame; length is the timeline's end. gain
@@ -68,6 +80,17 @@ func (m *Mixer) SeekFrame(frame int64) { m.seekTo.Store(max(0, min(frame, m.leng
 // continues at the very next sample.
 func (m *Mixer) SetPaused(p bool) { m.paused.Store(p) }
 
+// Interject says placements (frames counted from 0, length long) at the
+// next pull, with the timeline held still until they end: nothing is
+// talked over, and nothing of the timeline is missed.
+func (m *Mixer) Interject(placements []Placement, length int64) {
+	it := &interjection{placements: placements, length: length}
+	for _, p := range placements {
+		it.longest = max(it.longest, int64(p.Clip.Frames()))
+	}
+	m.pending.Store(it)
+}
+
 // Stream renders the next len(buf) frames.
 func (m *Mixer) Stream(buf []float32) int {
 	n := len(buf)
@@ -77,17 +100,37 @@ func (m *Mixer) Stream(buf []float32) int {
 		m.pos.Store(s)
 		m.floor = s
 	}
+	if it := m.pending.Swap(nil); it != nil {
+		m.inter, m.interPos = it, 0
+	}
 	if m.paused.Load() {
 		return n
 	}
+	if it := m.inter; it != nil {
+		mix(buf, it.placements, it.longest, m.interPos, 0, m.gain)
+		m.interPos += int64(n)
+		if m.interPos >= it.length {
+			m.inter = nil
+		}
+		clamp(buf)
+		return n
+	}
 	pos := m.pos.Load()
-	end := pos + int64(n)
-	ps := m.placements
+	mix(buf, m.placements, m.longest, pos, m.floor, m.gain)
+	clamp(buf)
+	m.pos.Store(pos + int64(n))
+	return n
+}
+
+// mix adds the placements sounding in [pos, pos+len(buf)) into buf; those
+// starting before floor stay silent.
+func mix(buf []float32, ps []Placement, longest, pos, floor int64, gain float32) {
+	end := pos + int64(len(buf))
 	// The first placement that can still sound at pos.
 	lo, hi := 0, len(ps)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if ps[mid].At+m.longest <= pos {
+		if ps[mid].At+longest <= pos {
 			lo = mid + 1
 		} else {
 			hi = mid
@@ -95,7 +138,7 @@ func (m *Mixer) Stream(buf []float32) int {
 	}
 	for i := lo; i < len(ps) && ps[i].At < end; i++ {
 		p := ps[i]
-		if p.At < m.floor {
+		if p.At < floor {
 			continue
 		}
 		s := p.Clip.Samples
@@ -107,17 +150,18 @@ func (m *Mixer) Stream(buf []float32) int {
 		src := s[from-p.At : to-p.At]
 		dst := buf[from-pos : to-pos]
 		for j, v := range src {
-			dst[j] += v * m.gain
+			dst[j] += v * gain
 		}
 	}
+}
+
+// clamp keeps every sample in range: oto sums players without clipping.
+func clamp(buf []float32) {
 	for i, v := range buf {
-		// oto sums players without clipping; keep every sample in range.
 		if v > 1 {
 			buf[i] = 1
 		} else if v < -1 {
 			buf[i] = -1
 		}
 	}
-	m.pos.Store(end)
-	return n
 }

@@ -159,3 +159,16 @@ func TestInt16ReaderAnyReadSize(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, st[400:402], st[402:404])
 }
+
+func TestMixerInterjectionHoldsTheTimeline(t *testing.T) {
+	m := NewMixer(testPlacements, 7000, 1)
+	pull(m, 479, 900)
+	line := tone(300, 0.3)
+	m.Interject([]Placement{{At: 10, Clip: line}}, 400) // shorter than one pull
+	out := pull(m, 479, 958)                            // two pulls: the line, then the timeline again
+	assert.Equal(t, []int64{10}, onsets(out[:479]), "the line starts at once")
+	assert.Equal(t, float32(0.3), out[10])
+	assert.Equal(t, int64(900+479), m.Position(), "the timeline waited for the line, then went on")
+	ref := pull(NewMixer(testPlacements, 7000, 1), 479, 7000)
+	assert.Equal(t, ref[900:900+479], out[479:], "and continued where it was")
+}

@@ -2,14 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/coach-dev/coach/internal/history"
 	"github.com/creack/pty"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,7 +31,7 @@ func TestRunNoAudioCompletes(t *testing.T) {
 	t.Logf("11:44 of routine in %s", time.Since(start).Round(time.Millisecond))
 	assert.Contains(t, out.String(), "session finished")
 	assert.Contains(t, out.String(), "Session finished: 5 of 5 exercises done")
-	assert.Contains(t, out.String(), `bent-over-row  rep 10/10`)
+	assert.Contains(t, out.String(), `bent-over-row  rep 10/10`, "plain lines are never coalesced away")
 	assert.Empty(t, errb.String())
 }
 
@@ -84,7 +87,8 @@ func TestRunUnderTerminal(t *testing.T) {
 			before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 			require.NoError(t, err)
 
-			cmd := exec.Command(coachBin, "run", "upper-back", "--no-audio", "--speed", "20")
+			db := filepath.Join(t.TempDir(), "h.db")
+			cmd := exec.Command(coachBin, "run", "upper-back", "--no-audio", "--speed", "20", "--history", db)
 			cmd.Env = append(cmd.Environ(), "HOME="+t.TempDir(), "TERM=xterm")
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
@@ -102,9 +106,13 @@ func TestRunUnderTerminal(t *testing.T) {
 			waitFor(t, &out, "PAUSED")
 			_, err = ptmx.Write([]byte(" ")) // resume
 			require.NoError(t, err)
+			_, err = ptmx.Write([]byte("h")) // this hurts
+			require.NoError(t, err)
+			waitFor(t, &out, "Stop this exercise now.")
+			waitFor(t, &out, "Exercise 2 of 5: Child's pose")
 			_, err = ptmx.Write([]byte("n")) // next exercise
 			require.NoError(t, err)
-			waitFor(t, &out, "Exercise 2 of 5: Child's pose")
+			waitFor(t, &out, "Exercise 3 of 5: Open books")
 
 			require.NoError(t, tt.stop(cmd, ptmx))
 			done := make(chan error, 1)
@@ -121,6 +129,16 @@ func TestRunUnderTerminal(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, *before, *after, "the terminal is restored")
 			assert.Contains(t, out.String(), "\x1b[?25h", "the cursor is shown again")
+
+			r := run(t, nil, "history", "--history", db, "--json")
+			require.Equal(t, 0, r.code, r.err)
+			var rep history.Report
+			require.NoError(t, json.Unmarshal([]byte(r.out), &rep))
+			require.Len(t, rep.Sessions, 1)
+			ex := rep.Sessions[0].Exercises
+			assert.True(t, ex[0].PainStop, "the pain stop is recorded")
+			assert.True(t, ex[1].Skipped, "so is the skip")
+			assert.Equal(t, "stopped", rep.Sessions[0].Status)
 		})
 	}
 }

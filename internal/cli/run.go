@@ -77,6 +77,7 @@ h this hurts (stop the exercise), q quit.`,
 type prepared struct {
 	tl        *coach.Timeline
 	mixer     *voice.Mixer
+	pack      *voice.Pack
 	frequency string
 }
 
@@ -101,7 +102,7 @@ func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, 
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), frequency: r.Frequency}, nil
+	return &prepared{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), pack: pack, frequency: r.Frequency}, nil
 }
 
 func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
@@ -135,7 +136,7 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s := coach.NewSession(p.tl, p.mixer, out.Buffered)
+	s := coach.NewSession(p.tl, coach.PackPlayer{Mixer: p.mixer, Pack: p.pack}, out.Buffered)
 	if f.companion != "off" {
 		srv, err := companion.New(companion.Options{Addr: f.companion})
 		if err != nil {

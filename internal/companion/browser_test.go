@@ -46,9 +46,14 @@ func TestPageInRealBrowser(t *testing.T) {
 	require.NoError(t, err)
 	mixer := voice.NewMixer(pl, tl.Length, 1)
 	clock := voice.NewClockSink(tl.Rate, 20)
-	sess := coach.NewSession(tl, mixer, clock.Buffered)
-	var paused atomic.Bool
+	sess := coach.NewSession(tl, coach.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered)
+	var paused, pain atomic.Bool
 	sess.OnState(func(st coach.State) { paused.Store(st.Paused) })
+	sess.OnEvent(func(e coach.Event) {
+		if e.Kind == coach.EventPain {
+			pain.Store(true)
+		}
+	})
 
 	srv, err := New(Options{Addr: "127.0.0.1:0"})
 	require.NoError(t, err)
@@ -108,8 +113,11 @@ func TestPageInRealBrowser(t *testing.T) {
 	require.Eventually(t, func() bool { return !paused.Load() }, 5*time.Second, 10*time.Millisecond, "the session resumed")
 	require.NoError(t, chromedp.Run(bctx, textIs("#rep", "Rep 4 of 10")))
 
-	// Next from the page moves the session on.
+	// Next from the page moves the session on; "This hurts" stops the
+	// exercise, says the pain line and is recorded.
 	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#nextbtn", chromedp.ByID), textIs("#exercise", "Child")))
+	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pain", chromedp.ByID), textIs("#exercise", "Open books"), textIs("#caption", "Stop this exercise now")))
+	assert.True(t, pain.Load(), "the pain stop reached the session")
 
 	shot := filepath.Join(t.TempDir(), "companion.png")
 	require.NoError(t, os.WriteFile(shot, png, 0o644))

@@ -200,7 +200,9 @@ func TestCommandsAndBadFrames(t *testing.T) {
 	}
 	// The connection stayed: a command still works.
 	require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(`{"type":"command","command":"next"}`)))
-	require.Eventually(t, func() bool { return len(ctl.got()) == 2 }, 2*time.Second, time.Millisecond)
+	require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(`{"type":"command","command":"pain"}`)))
+	require.Eventually(t, func() bool { return len(ctl.got()) == 3 }, 2*time.Second, time.Millisecond)
+	assert.Equal(t, []coach.Command{coach.CmdPause, coach.CmdNext, coach.CmdPain}, ctl.got())
 
 	// A frame over 4 KiB closes the connection.
 	big := `{"type":"command","command":"` + strings.Repeat("x", 5000) + `"}`
@@ -211,7 +213,7 @@ func TestCommandsAndBadFrames(t *testing.T) {
 			break
 		}
 	}
-	assert.Len(t, ctl.got(), 2)
+	assert.Len(t, ctl.got(), 3)
 }
 
 func TestSecurity(t *testing.T) {

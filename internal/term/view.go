@@ -40,21 +40,21 @@ type View struct {
 	saved *xterm.State
 
 	states chan coach.State
+	logs   chan string // plain mode: every line, in order, never coalesced
 	done   chan struct{}
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	// owned by the draw goroutine
-	lines int
-	last  coach.State
-	plain string
+	lines int         // owned by the draw goroutine
+	last  coach.State // owned by the draw goroutine
+	plain string      // owned by the caller of State (the session goroutine)
 }
 
 // New makes a view. With a terminal on both in and out it redraws one
 // status area and reads keys in raw mode; otherwise it prints a line per
 // change and reads no keys.
 func New(in *os.File, out io.Writer) *View {
-	v := &View{in: in, out: out, states: make(chan coach.State, 1), done: make(chan struct{})}
+	v := &View{in: in, out: out, states: make(chan coach.State, 1), logs: make(chan string, 1024), done: make(chan struct{})}
 	if f, ok := out.(*os.File); ok && in != nil && xterm.IsTerminal(int(in.Fd())) && xterm.IsTerminal(int(f.Fd())) {
 		v.tty = true
 		v.fd = int(in.Fd())
@@ -71,8 +71,27 @@ func New(in *os.File, out io.Writer) *View {
 // TTY reports whether the view redraws and reads keys.
 func (v *View) TTY() bool { return v.tty }
 
-// State hands a state to the view without blocking: the latest one wins.
+// State hands a state to the view without blocking: on a terminal the
+// latest one wins; in plain mode each new line is queued (and dropped only
+// if a thousand are waiting on a stuck output).
 func (v *View) State(st coach.State) {
+	if !v.tty {
+		line := PlainLine(st)
+		if line == "" {
+			return
+		}
+		// Only what happens is compared, not the clock at the front.
+		what := line[strings.IndexByte(line, ' '):]
+		if what == v.plain {
+			return
+		}
+		v.plain = what
+		select {
+		case v.logs <- line:
+		default:
+		}
+		return
+	}
 	for {
 		select {
 		case v.states <- st:
@@ -121,11 +140,17 @@ func (v *View) draw() {
 	var pending *coach.State
 	for {
 		select {
+		case line := <-v.logs:
+			fmt.Fprintln(v.out, line)
+			continue
 		case st := <-v.states:
 			pending = &st
 			continue
 		case <-tick.C:
 		case <-v.done:
+			for len(v.logs) > 0 {
+				fmt.Fprintln(v.out, <-v.logs)
+			}
 			select {
 			case st := <-v.states:
 				pending = &st
@@ -145,14 +170,6 @@ func (v *View) draw() {
 
 func (v *View) show(st coach.State) {
 	v.last = st
-	if !v.tty {
-		// Only what happens is compared, not the clock at the front.
-		if line := PlainLine(st); line != "" && line[strings.IndexByte(line, ' '):] != v.plain {
-			v.plain = line[strings.IndexByte(line, ' '):]
-			fmt.Fprintln(v.out, line)
-		}
-		return
-	}
 	width := 80
 	if w, _, err := xterm.GetSize(v.fd); err == nil && w > 10 {
 		width = w
