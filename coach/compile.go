@@ -16,6 +16,7 @@ type Options struct {
 	Hold    HoldChoice // which hold length to use where the script gives a range
 	Variant string     // use this variant wherever an exercise has it
 	Pace    float64    // multiplies the script's pace; 0 means 1
+	CheckIn bool       // ask for a pain rating before and after
 }
 
 // HoldChoice picks a length within a hold range: the script's default, its
@@ -88,12 +89,18 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 		reported: map[string]bool{},
 	}
 	c.intro()
+	if opt.CheckIn {
+		c.checkIn(PhaseCheckInBefore)
+	}
 	for i, e := range exercises {
 		var next *Exercise
 		if i+1 < len(exercises) {
 			next = exercises[i+1]
 		}
 		c.exercise(i, len(exercises), e, next)
+	}
+	if opt.CheckIn {
+		c.checkIn(PhaseCheckInAfter)
 	}
 	c.finish()
 	if len(c.missing) > 0 {
@@ -212,6 +219,12 @@ func (c *compiler) intro() {
 	}
 	end := c.lines(c.t, -1, PhaseIntro, texts...)
 	c.segment(end-c.t+c.frames(1500*time.Millisecond), -1, -1, -1, -1, PhaseIntro)
+}
+
+// checkIn asks for a pain rating and waits a fixed time for the answer.
+func (c *compiler) checkIn(phase string) {
+	n := c.say(c.t, CheckInLine, -1, phase)
+	c.segment(n+c.frames(CheckInTime), -1, -1, -1, -1, phase)
 }
 
 func (c *compiler) finish() {

@@ -25,8 +25,24 @@ const (
 // Commands lists every command, for validation and help.
 var Commands = []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain}
 
+// Rate answers a check-in: "rate-0" to "rate-10". Outside a check-in it
+// does nothing.
+func Rate(n int) Command { return Command(fmt.Sprintf("rate-%d", n)) }
+
+// rating reads a Rate command.
+func (c Command) rating() (int, bool) {
+	var n int
+	if _, err := fmt.Sscanf(string(c), "rate-%d", &n); err != nil || n < 0 || n > 10 || Rate(n) != c {
+		return 0, false
+	}
+	return n, true
+}
+
 // ParseCommand validates a command name from outside (keys map directly).
 func ParseCommand(s string) (Command, error) {
+	if _, ok := Command(s).rating(); ok {
+		return Command(s), nil
+	}
 	for _, c := range Commands {
 		if string(c) == s {
 			return c, nil
@@ -70,6 +86,7 @@ const (
 	EventResume        EventKind = "resume"
 	EventFinish        EventKind = "finish"
 	EventStop          EventKind = "stop"
+	EventPainRating    EventKind = "pain-rating" // a check-in answer: Value 0-10, After tells which
 )
 
 // Event is one thing that happened in a session.
@@ -81,6 +98,8 @@ type Event struct {
 	Rep      int
 	Frame    int64
 	At       time.Time
+	Value    int  // the rating of a pain-rating event
+	After    bool // a rating after the session (else before)
 }
 
 // Session plays a timeline through a Player and tells listeners what is
@@ -153,13 +172,15 @@ type ExerciseResult struct {
 
 // Summary is the session's outcome.
 type Summary struct {
-	Routine   string
-	Start     time.Time
-	End       time.Time
-	Finished  bool // reached the end of the routine
-	Stopped   bool // stopped by a person or cancelled
-	Paused    time.Duration
-	Exercises []ExerciseResult
+	Routine    string
+	Start      time.Time
+	End        time.Time
+	Finished   bool // reached the end of the routine
+	Stopped    bool // stopped by a person or cancelled
+	Paused     time.Duration
+	Exercises  []ExerciseResult
+	PainBefore *int // check-in answers; nil when not asked or unanswered
+	PainAfter  *int
 }
 
 // run is the state Run keeps between polls.
@@ -373,6 +394,11 @@ func (s *Session) command(r *run, c Command, heard int64) {
 		default:
 			s.seek(r, s.tl.Exercises[ex].Start)
 		}
+	default:
+		if n, ok := c.rating(); ok {
+			s.answer(r, n, heard)
+			return
+		}
 	case CmdRepeat:
 		i := s.tl.SegmentAt(heard)
 		g := s.tl.Segments[i]
@@ -387,6 +413,24 @@ func (s *Session) command(r *run, c Command, heard int64) {
 		}
 		s.seek(r, s.tl.Segments[i].Start)
 	}
+}
+
+// answer records a check-in rating and moves on at once.
+func (s *Session) answer(r *run, n int, heard int64) {
+	g := s.tl.Segments[s.tl.SegmentAt(heard)]
+	var dst **int
+	switch g.Phase {
+	case PhaseCheckInBefore:
+		dst = &r.sum.PainBefore
+	case PhaseCheckInAfter:
+		dst = &r.sum.PainAfter
+	default:
+		return
+	}
+	v := n
+	*dst = &v
+	s.emit(Event{Kind: EventPainRating, Exercise: -1, Set: -1, Side: -1, Rep: -1, Frame: heard, Value: n, After: g.Phase == PhaseCheckInAfter})
+	s.seek(r, g.End)
 }
 
 // sayNow speaks a line at once if the player can; the timeline waits.

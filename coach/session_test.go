@@ -237,3 +237,63 @@ func TestPainSaysTheLineAndMovesOn(t *testing.T) {
 	assert.False(t, sum.Exercises[0].Skipped)
 	assert.Contains(t, events, EventPain)
 }
+
+func TestCheckInAnswersAreRecordedAndMoveOn(t *testing.T) {
+	tl := compileT(t, holdScript, Options{CheckIn: true})
+	var before, after Segment
+	for _, g := range tl.Segments {
+		switch g.Phase {
+		case PhaseCheckInBefore:
+			before = g
+		case PhaseCheckInAfter:
+			after = g
+		}
+	}
+	require.NotZero(t, before.End, "a check-in after the intro")
+	require.NotZero(t, after.End, "and one before the finish")
+	assert.Equal(t, tl.Exercises[0].Start, before.End)
+
+	tests := []struct {
+		name  string
+		at    int64
+		cmd   Command
+		seeks []int64
+		check func(t *testing.T, s Summary)
+	}{
+		{"before", before.Start + 10, Rate(3), []int64{before.End}, func(t *testing.T, s Summary) {
+			require.NotNil(t, s.PainBefore)
+			assert.Equal(t, 3, *s.PainBefore)
+			assert.Nil(t, s.PainAfter)
+		}},
+		{"after", after.Start + 10, Rate(10), []int64{after.End}, func(t *testing.T, s Summary) {
+			require.NotNil(t, s.PainAfter)
+			assert.Equal(t, 10, *s.PainAfter)
+		}},
+		{"outside a check-in it does nothing", tl.Exercises[0].Start + 10, Rate(5), nil, func(t *testing.T, s Summary) {
+			assert.Nil(t, s.PainBefore)
+			assert.Nil(t, s.PainAfter)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakePlayer{pos: tt.at}
+			s := NewSession(tl, p, nil)
+			s.SetPoll(time.Hour)
+			s.Send(tt.cmd)
+			s.Send(CmdStop)
+			sum := s.Run(context.Background())
+			assert.Equal(t, tt.seeks, p.seeks)
+			tt.check(t, sum)
+		})
+	}
+	// Unanswered, the session goes on by itself: the check-in is a fixed length.
+	assert.Equal(t, int64(CheckInTime.Seconds()*float64(tl.Rate)), before.End-before.Start-cuesIn(tl, -1, PhaseCheckInBefore)[0].End+cuesIn(tl, -1, PhaseCheckInBefore)[0].At)
+	for _, c := range []string{"rate-0", "rate-10"} {
+		_, err := ParseCommand(c)
+		assert.NoError(t, err, c)
+	}
+	for _, c := range []string{"rate-11", "rate--1", "rate-07"} {
+		_, err := ParseCommand(c)
+		assert.Error(t, err, c)
+	}
+}

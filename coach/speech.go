@@ -45,6 +45,8 @@ const (
 	sayHalfway  = "Halfway."
 	sayNextSet  = "Set %s of %s."
 	sayLastRep  = "Last one."
+	// CheckInLine asks for a pain rating before and after a session.
+	CheckInLine = "How is your pain right now, from zero to ten?"
 	// PainLine is said when a person reports pain: the handout's one rule.
 	PainLine      = "Stop this exercise now. Rest, and move on only if it eases. If the pain stays, see your clinician."
 	sayGetReady   = "Get ready."
@@ -59,7 +61,7 @@ func Vocabulary() []string {
 	v := []string{sayRest, sayWellDone, "That's the end of the session.", "Next up", sayHalfway, sayLastRep,
 		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
 		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
-		PainLine,
+		PainLine, CheckInLine, "Thank you.",
 		"seconds"}
 	for n := 1; n <= sayCountUnits; n++ {
 		v = append(v, capitalize(NumberWords(n)))

@@ -70,7 +70,14 @@ const (
 	PhaseSwitch  = "switch"
 	PhaseRest    = "rest"
 	PhaseFinish  = "finish"
+	// Check-ins ask for a pain rating; they last a fixed time, so an
+	// unanswered one never stalls a hands-free session.
+	PhaseCheckInBefore = "checkin-before"
+	PhaseCheckInAfter  = "checkin-after"
 )
+
+// CheckInTime is how long a check-in waits for an answer after asking.
+const CheckInTime = 8 * time.Second
 
 // Duration converts frames to time at the timeline's rate.
 func (t *Timeline) Duration(frames int64) time.Duration {

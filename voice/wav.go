@@ -22,6 +22,10 @@ const (
 	fmtPCM     = 1
 	fmtFloat   = 3
 	fmtExt     = 0xFFFE
+
+	// unpatchedSize and above are the placeholders streaming writers put
+	// in the data size (0x7ffff000 and up, or 0xffffffff).
+	unpatchedSize = 0x7ffff000
 )
 
 // DecodeWAVFile decodes a WAV file; errors name the file.
@@ -39,88 +43,99 @@ func DecodeWAVFile(path string) (samples []float32, rate, channels int, err erro
 }
 
 // DecodeWAV reads a WAV into mono float32 samples in [-1, 1], mixing stereo
-// down. go-audio/wav parses the container; the samples are converted here in
-// bulk, which is what keeps start-up fast. It never panics: any input is
-// either decoded or refused with "name: reason".
+// down. The chunk layout is walked and checked here first (go-audio/wav
+// trusts every size a header claims, and does not tell the extensible
+// format's sub-type); go-audio/wav then reads the format chunk, and the
+// samples are converted here in bulk, which is what keeps start-up fast.
+// It never panics: any input is either decoded or refused with
+// "name: reason" on one line.
 func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			samples, rate, channels, err = nil, 0, 0, fmt.Errorf("%s: not a valid wav file (%v)", name, p)
 		}
 	}()
+	fail := func(format string, args ...any) ([]float32, int, int, error) {
+		return nil, 0, 0, fmt.Errorf("%s: %s", name, strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
+	}
 	var head [12]byte
 	n, _ := io.ReadFull(r, head[:])
 	switch {
 	case n == 0:
-		return nil, 0, 0, fmt.Errorf("%s: empty file", name)
+		return fail("empty file")
 	case n < 12 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WAVE":
-		return nil, 0, 0, fmt.Errorf("%s: not a wav file (no RIFF/WAVE header)", name)
+		return fail("not a wav file (no RIFF/WAVE header)")
 	}
 	total, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+		return fail("%v", err)
 	}
-	if err := checkChunks(r, total); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+	lay, err := walkChunks(r, total)
+	if err != nil {
+		return fail("%v", err)
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+		return fail("%v", err)
 	}
 	d := wav.NewDecoder(r)
-	fwdErr := d.FwdToPCM()
+	d.ReadInfo()
 	if d.NumChans == 0 {
-		return nil, 0, 0, fmt.Errorf("%s: truncated or missing format chunk", name)
-	}
-	if fwdErr != nil && d.PCMChunk == nil {
-		return nil, 0, 0, fmt.Errorf("%s: no audio data: %v", name, fwdErr)
-	}
-	if d.PCMChunk == nil {
-		return nil, 0, 0, fmt.Errorf("%s: no data chunk", name)
+		return fail("truncated or missing format chunk")
 	}
 	rate, channels = int(d.SampleRate), int(d.NumChans)
 	bits := int(d.BitDepth)
 	format := int(d.WavAudioFormat)
+	if format == fmtExt {
+		// WAVE_FORMAT_EXTENSIBLE (sox and others write it above 16 bits):
+		// the real format is the sub-type GUID's first two bytes.
+		if lay.subFormat == 0 {
+			return fail("unsupported format: extensible format chunk without a sub-type")
+		}
+		format = int(lay.subFormat)
+	}
 	switch {
 	case channels < 1 || channels > 2:
-		return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d channels (mono or stereo only)", name, channels)
+		return fail("unsupported format: %d channels (mono or stereo only)", channels)
 	case rate < minRate || rate > maxRate:
-		return nil, 0, 0, fmt.Errorf("%s: unsupported sample rate %d Hz (%d to %d)", name, rate, minRate, maxRate)
+		return fail("unsupported sample rate %d Hz (%d to %d)", rate, minRate, maxRate)
 	case format == fmtFloat && bits != 32:
-		return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d-bit float", name, bits)
-	case format == fmtPCM || format == fmtExt:
-		if bits != 8 && bits != 16 && bits != 24 && !(bits == 32 && format == fmtPCM) {
-			return nil, 0, 0, fmt.Errorf("%s: unsupported format: %d-bit", name, bits)
+		return fail("unsupported format: %d-bit float", bits)
+	case format == fmtPCM:
+		if bits != 8 && bits != 16 && bits != 24 && bits != 32 {
+			return fail("unsupported format: %d-bit", bits)
 		}
 	case format != fmtFloat:
-		return nil, 0, 0, fmt.Errorf("%s: unsupported format: compressed (format tag %d), not PCM", name, format)
+		return fail("unsupported format: compressed (format tag %d), not PCM", format)
 	}
-	size := d.PCMChunk.Size
-	if size < 0 || size > maxWAVSize {
-		return nil, 0, 0, fmt.Errorf("%s: bad data size %d", name, size)
-	}
-	if int64(size) > total {
+	size, left := lay.dataSize, total-lay.dataOff
+	switch {
+	case size > left && size >= unpatchedSize:
+		// Written to a pipe (espeak-ng --stdout, sox, ffmpeg): the size is
+		// a placeholder that was never patched; the data runs to the end.
+		size = left
+	case size > left:
 		// Refuse before allocating: the header claims more than the file holds.
-		return nil, 0, 0, fmt.Errorf("%s: truncated data (header says %d bytes, the file has %d in all)", name, size, total)
+		return fail("truncated data (%d of %d bytes)", max(left, 0), size)
+	}
+	if _, err := r.Seek(lay.dataOff, io.SeekStart); err != nil {
+		return fail("%v", err)
 	}
 	data := make([]byte, size)
-	got, err := io.ReadFull(d.PCMChunk, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, 0, 0, fmt.Errorf("%s: read data: %w", name, err)
-	}
-	if got < size {
-		return nil, 0, 0, fmt.Errorf("%s: truncated data (%d of %d bytes)", name, got, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return fail("read data: %v", err)
 	}
 	width := bits / 8
 	frame := width * channels
 	frames := len(data) / frame
 	if frames == 0 {
-		return nil, 0, 0, fmt.Errorf("%s: no samples", name)
+		return fail("no samples")
 	}
 	samples = make([]float32, frames)
+	float := format == fmtFloat
 	for i := range frames {
 		var sum float32
 		for c := range channels {
-			sum += sampleAt(data[i*frame+c*width:], bits, format == fmtFloat)
+			sum += sampleAt(data[i*frame+c*width:], bits, float)
 		}
 		samples[i] = sum / float32(channels)
 	}
@@ -250,41 +265,65 @@ func (ww *WAVWriter) Close() error {
 	return err
 }
 
-// checkChunks walks the RIFF chunk headers before go-audio/wav sees the
+// layout is what walkChunks learns: where the samples are, and the
+// extensible format's real sub-type.
+type layout struct {
+	dataOff, dataSize int64
+	subFormat         uint16
+}
+
+// walkChunks walks the RIFF chunk headers before go-audio/wav sees the
 // file: it allocates whatever size a header claims, so a hostile 3 GB "fmt "
 // chunk in a 60-byte file would exhaust memory instead of being refused.
-func checkChunks(r io.ReadSeeker, total int64) error {
+func walkChunks(r io.ReadSeeker, total int64) (layout, error) {
+	var lay layout
 	if total > maxWAVSize {
-		return fmt.Errorf("too large (%d MiB) for a prompt", total>>20)
+		return lay, fmt.Errorf("too large (%d MiB) for a prompt", total>>20)
 	}
 	pos := int64(12)
 	var hdr [8]byte
 	sawFmt := false
 	for pos+8 <= total {
 		if _, err := r.Seek(pos, io.SeekStart); err != nil {
-			return err
+			return lay, err
 		}
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return errors.New("truncated chunk header")
+			return lay, errors.New("truncated chunk header")
 		}
 		id := string(hdr[:4])
 		size := int64(binary.LittleEndian.Uint32(hdr[4:]))
 		switch {
 		case id == "fmt " && (size < 16 || size > 64):
-			return fmt.Errorf("bad format chunk (%d bytes)", size)
+			return lay, fmt.Errorf("bad format chunk (%d bytes)", size)
 		case id == "data":
 			if !sawFmt {
-				return errors.New("data before the format chunk")
+				return lay, errors.New("data before the format chunk")
 			}
-			return nil // the data chunk's own size is checked by the caller
+			// The data chunk's own size is checked by the caller: a size
+			// that was never patched is legitimate there.
+			lay.dataOff, lay.dataSize = pos+8, size
+			return lay, nil
 		case pos+8+size > total:
-			return fmt.Errorf("truncated %q chunk (header says %d bytes)", strings.TrimSpace(id), size)
+			return lay, fmt.Errorf("truncated %q chunk (header says %d bytes)", strings.TrimSpace(id), size)
+		case id == "fmt " && !sawFmt:
+			var f [40]byte
+			if _, err := io.ReadFull(r, f[:min(size, 40)]); err != nil {
+				return lay, errors.New("truncated format chunk")
+			}
+			// WAVE_FORMAT_EXTENSIBLE: cbSize ≥ 22, then valid bits, channel
+			// mask and the sub-type GUID, whose first two bytes are the tag.
+			if binary.LittleEndian.Uint16(f[0:]) == fmtExt && size >= 40 && binary.LittleEndian.Uint16(f[16:]) >= 22 {
+				lay.subFormat = binary.LittleEndian.Uint16(f[24:])
+			}
 		}
 		sawFmt = sawFmt || id == "fmt "
 		pos += 8 + size + size%2
 	}
-	if !sawFmt {
-		return errors.New("truncated or missing format chunk")
+	switch {
+	case !sawFmt:
+		return lay, errors.New("truncated or missing format chunk")
+	case pos < total:
+		return lay, errors.New("no data chunk (the file ends inside a chunk header)")
 	}
-	return errors.New("no data chunk")
+	return lay, errors.New("no data chunk")
 }

@@ -63,7 +63,7 @@ func TestRunThroughRealAudioPath(t *testing.T) {
 	pack, err := voice.Default()
 	require.NoError(t, err)
 
-	cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required")
+	cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required", "--no-checkin")
 	cmd.Env = append(env.Environ(), "HOME="+t.TempDir())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

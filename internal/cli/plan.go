@@ -17,6 +17,7 @@ type planFlags struct {
 	hold    string
 	variant string
 	pace    float64
+	checkin bool
 }
 
 func (f *planFlags) add(cmd *cobra.Command) {
@@ -38,7 +39,7 @@ func (f *planFlags) options() (coach.Options, error) {
 	if f.pace < 0 {
 		return coach.Options{}, usageError{fmt.Errorf("--pace must be positive")}
 	}
-	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace}, nil
+	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin}, nil
 }
 
 // compile resolves a routine argument and compiles it with the flags.
@@ -81,12 +82,13 @@ func (a *app) planCmd() *cobra.Command {
 			}
 			if preview {
 				// Hear it at once: the same session as run, without the page.
-				return a.run(cmd, args[0], &runFlags{plan: f, speed: 1, audio: "auto", companion: "off"})
+				return a.run(cmd, args[0], &runFlags{plan: f, speed: 1, audio: "auto", companion: "off", noCheckin: !f.checkin})
 			}
 			return nil
 		},
 	}
 	f.add(cmd)
+	cmd.Flags().BoolVar(&f.checkin, "checkin", false, "include the pain check-ins coach run asks by default")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&preview, "preview", false, "then play it (with --only EXERCISE, hear one exercise at once)")
 	return cmd

@@ -96,6 +96,9 @@ func TestRunUnderTerminal(t *testing.T) {
 			var out lockedBuffer
 			go io.Copy(&out, ptmx)
 
+			waitFor(t, &out, "Pain right now? Press 0-9")
+			_, err = ptmx.Write([]byte("3")) // the check-in: pain 3 of 10
+			require.NoError(t, err)
 			waitFor(t, &out, "Exercise 1 of 5: Shoulder rolls")
 			during, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 			require.NoError(t, err)
@@ -139,6 +142,10 @@ func TestRunUnderTerminal(t *testing.T) {
 			assert.True(t, ex[0].PainStop, "the pain stop is recorded")
 			assert.True(t, ex[1].Skipped, "so is the skip")
 			assert.Equal(t, "stopped", rep.Sessions[0].Status)
+			if assert.NotNil(t, rep.Sessions[0].PainBefore) {
+				assert.Equal(t, 3, *rep.Sessions[0].PainBefore, "the check-in answer is recorded")
+			}
+			assert.Nil(t, rep.Sessions[0].PainAfter, "never asked: stopped first")
 		})
 	}
 }

@@ -45,6 +45,7 @@ type runFlags struct {
 	companion string
 	open      bool
 	history   string
+	noCheckin bool
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -69,6 +70,7 @@ h this hurts (stop the exercise), q quit.`,
 	cmd.Flags().StringVar(&f.audio, "audio", "auto", "auto: continue silently when no device opens; required: fail instead")
 	cmd.Flags().StringVar(&f.companion, "companion", companion.DefaultAddr, "serve the companion page on `ADDR` (host:port; 0.0.0.0:8765 for other devices, with a token), or off")
 	cmd.Flags().BoolVar(&f.open, "open", false, "open the companion page in the default browser")
+	cmd.Flags().BoolVar(&f.noCheckin, "no-checkin", false, "do not ask for a pain rating (0-10) before and after")
 	cmd.Flags().StringVar(&f.history, "history", "", "record the session in `FILE` (default $XDG_DATA_HOME/coach/history.db); off to not record")
 	return cmd
 }
@@ -119,6 +121,7 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
 	if f.noAudio && f.audio == "required" {
 		return usageError{errors.New("--no-audio and --audio required contradict each other")}
 	}
+	f.plan.checkin = !f.noCheckin
 	p, err := a.prepare(cmd, arg, &f.plan)
 	if err != nil {
 		return err

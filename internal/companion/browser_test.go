@@ -40,18 +40,23 @@ func TestPageInRealBrowser(t *testing.T) {
 	require.NoError(t, err)
 	pack, err := voice.Default()
 	require.NoError(t, err)
-	tl, err := coach.Compile(routines[0], pack, coach.Options{})
+	tl, err := coach.Compile(routines[0], pack, coach.Options{CheckIn: true})
 	require.NoError(t, err)
 	pl, err := tl.Placements(pack)
 	require.NoError(t, err)
 	mixer := voice.NewMixer(pl, tl.Length, 1)
-	clock := voice.NewClockSink(tl.Rate, 20)
+	clock := voice.NewClockSink(tl.Rate, 5) // slow enough to answer the check-in
 	sess := coach.NewSession(tl, coach.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered)
 	var paused, pain atomic.Bool
+	var rating atomic.Int64
+	rating.Store(-1)
 	sess.OnState(func(st coach.State) { paused.Store(st.Paused) })
 	sess.OnEvent(func(e coach.Event) {
-		if e.Kind == coach.EventPain {
+		switch e.Kind {
+		case coach.EventPain:
 			pain.Store(true)
+		case coach.EventPainRating:
+			rating.Store(int64(e.Value))
 		}
 	})
 
@@ -62,9 +67,6 @@ func TestPageInRealBrowser(t *testing.T) {
 	defer cancel()
 	srv.Start(ctx)
 	defer srv.Close()
-	require.NoError(t, clock.Start(mixer))
-	defer clock.Close()
-	go sess.Run(ctx)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
@@ -89,14 +91,21 @@ func TestPageInRealBrowser(t *testing.T) {
 	textIs := func(sel, want string) chromedp.Action {
 		return chromedp.Poll(`document.querySelector("`+sel+`").textContent.includes("`+want+`")`, nil, chromedp.WithPollingTimeout(20*time.Second))
 	}
+	// The session starts once the page is up, so a slow browser start on a
+	// loaded machine cannot miss the check-in.
+	require.NoError(t, chromedp.Run(bctx, chromedp.Navigate(srv.URL()), textIs("#conn", "live")))
+	require.NoError(t, clock.Start(mixer))
+	defer clock.Close()
+	go sess.Run(ctx)
 	require.NoError(t, chromedp.Run(bctx,
-		chromedp.Navigate(srv.URL()),
-		textIs("#conn", "live"),
+		chromedp.WaitVisible(`#rating`, chromedp.ByID),
+		chromedp.Click(`#rating button[data-command="rate-4"]`, chromedp.ByQuery),
 		textIs("#exercise", "Shoulder rolls"),
 		textIs("#position", "Exercise 1 of 5"),
 		textIs("#rep", "Rep 2 of 10"),
 		textIs("#rep", "Rep 3 of 10"),
 	), "the page follows the session")
+	assert.Equal(t, int64(4), rating.Load(), "the check-in answer from the page reached the session")
 
 	var png []byte
 	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pause", chromedp.ByID), textIs("#pause", "Resume")))

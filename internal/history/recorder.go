@@ -102,6 +102,16 @@ func (r *Recorder) persist() {
 // Event records what the session reports.
 func (r *Recorder) Event(e coach.Event) {
 	r.do(func() {
+		if e.Kind == coach.EventPainRating {
+			v := e.Value
+			if e.After {
+				r.ss.PainAfter = &v
+			} else {
+				r.ss.PainBefore = &v
+			}
+			r.persist()
+			return
+		}
 		if e.Exercise < 0 || e.Exercise >= len(r.ss.Exercises) {
 			return
 		}
@@ -159,6 +169,12 @@ func (r *Recorder) Close(sum coach.Summary) {
 				r.ss.Status = "completed"
 			}
 			r.ss.PausedMS = sum.Paused.Milliseconds()
+			if sum.PainBefore != nil {
+				r.ss.PainBefore = sum.PainBefore
+			}
+			if sum.PainAfter != nil {
+				r.ss.PainAfter = sum.PainAfter
+			}
 			for i, res := range sum.Exercises {
 				if i < len(r.ss.Exercises) {
 					x := &r.ss.Exercises[i]

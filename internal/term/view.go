@@ -27,6 +27,14 @@ var Keys = map[byte]coach.Command{
 	'q': coach.CmdStop,
 	3:   coach.CmdStop, // Ctrl-C: in raw mode it is a byte, not a signal
 	4:   coach.CmdStop, // Ctrl-D
+	't': coach.Rate(10),
+}
+
+func init() {
+	// Digits answer a pain check-in (t is ten).
+	for d := byte('0'); d <= '9'; d++ {
+		Keys[d] = coach.Rate(int(d - '0'))
+	}
 }
 
 const help = "space pause · n next · b back (bb: previous) · r repeat · h it hurts · q quit"
@@ -247,6 +255,9 @@ func Render(st coach.State, width int) []string {
 	} else if st.PhaseLeftMS > 0 && phase != "" {
 		phase = fmt.Sprintf("%s · %ds", phase, (st.PhaseLeftMS+999)/1000)
 	}
+	if st.Phase == coach.PhaseCheckInBefore || st.Phase == coach.PhaseCheckInAfter {
+		phase = fmt.Sprintf("Pain right now? Press 0-9, t for 10 · %ds", (st.PhaseLeftMS+999)/1000)
+	}
 	if st.Paused {
 		phase = "PAUSED (space to resume) · " + phase
 	}
@@ -317,6 +328,8 @@ func phaseName(p string) string {
 		return "Breathe out"
 	case "finish":
 		return "Finished"
+	case coach.PhaseCheckInBefore, coach.PhaseCheckInAfter:
+		return "Check-in"
 	case "":
 		return ""
 	}

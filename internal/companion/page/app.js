@@ -14,7 +14,8 @@
   const phaseNames = {
     "intro": "Welcome", "setup": "Get into position", "ready": "Get ready", "move": "Move",
     "hold": "Hold", "breathe-in": "Breathe in", "breathe-out": "Breathe out", "release": "Release",
-    "rest": "Rest", "set-rest": "Rest", "switch": "Change sides", "finish": "Finished"
+    "rest": "Rest", "set-rest": "Rest", "switch": "Change sides", "finish": "Finished",
+    "checkin-before": "Pain now? 0-10", "checkin-after": "Pain now? 0-10"
   };
 
   function setConn(text, cls) { const c = $("conn"); c.textContent = text; c.className = "conn " + cls; }
@@ -71,6 +72,7 @@
     $("phase").textContent = phaseNames[s.phase] || s.phase || "";
     if (s.caption) $("caption").textContent = s.caption;
     $("next").textContent = s.next ? "Next: " + s.next : "";
+    $("rating").hidden = !String(s.phase || "").startsWith("checkin");
     if (!prev || !prev.exercise || !ex || prev.exercise.id !== ex.id) {
       list($("setup"), ex ? ex.setup : []);
       list($("tips"), ex ? ex.tips : []);
