@@ -141,7 +141,19 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
 	defer stop()
 	s := coach.NewSession(p.tl, coach.PackPlayer{Mixer: p.mixer, Pack: p.pack}, out.Buffered)
 	if f.companion != "off" {
-		srv, err := companion.New(companion.Options{Addr: f.companion})
+		opts := companion.Options{Addr: f.companion}
+		if f.history != "off" {
+			path := a.historyPath(f.history)
+			opts.History = func() (any, error) {
+				st, err := history.Open(path)
+				if err != nil {
+					return nil, err
+				}
+				defer st.Close()
+				return st.LastDays(14, time.Now())
+			}
+		}
+		srv, err := companion.New(opts)
 		if err != nil {
 			return err
 		}

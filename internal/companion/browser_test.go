@@ -60,7 +60,11 @@ func TestPageInRealBrowser(t *testing.T) {
 		}
 	})
 
-	srv, err := New(Options{Addr: "127.0.0.1:0"})
+	days := make([]map[string]any, 14)
+	for i := range days {
+		days[i] = map[string]any{"date": time.Now().AddDate(0, 0, i-13).Format("2006-01-02"), "sessions": i % 3, "completed": i % 3 / 2}
+	}
+	srv, err := New(Options{Addr: "127.0.0.1:0", History: func() (any, error) { return days, nil }})
 	require.NoError(t, err)
 	srv.Attach(sess)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +97,11 @@ func TestPageInRealBrowser(t *testing.T) {
 	}
 	// The session starts once the page is up, so a slow browser start on a
 	// loaded machine cannot miss the check-in.
-	require.NoError(t, chromedp.Run(bctx, chromedp.Navigate(srv.URL()), textIs("#conn", "live")))
+	var nDays int
+	require.NoError(t, chromedp.Run(bctx, chromedp.Navigate(srv.URL()), textIs("#conn", "live"),
+		chromedp.Poll(`document.querySelectorAll("#days .day").length === 14`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`document.querySelectorAll("#days .day").length`, &nDays)))
+	assert.Equal(t, 14, nDays, "the last 14 days are shown")
 	require.NoError(t, clock.Start(mixer))
 	defer clock.Close()
 	go sess.Run(ctx)

@@ -285,3 +285,19 @@ func TestBusyPortMovesToTheNextFree(t *testing.T) {
 	b, _ := startServer(t, "127.0.0.1:"+port)
 	assert.NotEqual(t, a.Addr(), b.Addr())
 }
+
+func TestHistoryEndpoint(t *testing.T) {
+	s, err := New(Options{Addr: "127.0.0.1:0", History: func() (any, error) {
+		return []map[string]any{{"date": "2026-11-24", "sessions": 1, "completed": 1}}, nil
+	}})
+	require.NoError(t, err)
+	s.Start(context.Background())
+	defer s.Close()
+	resp, err := http.Get("http://" + s.Addr() + "/history")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	var days []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&days))
+	assert.Equal(t, "2026-11-24", days[0]["date"])
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,6 +41,8 @@ type Options struct {
 	Addr       string     // host:port; a busy port moves to the next free one
 	Token      string     // access token for non-loopback addresses; generated if empty
 	Controller Controller // where page commands go
+	// History, if set, answers GET /history for the page's last-days strip.
+	History func() (any, error)
 }
 
 // Server is the companion web server.
@@ -97,6 +100,17 @@ func New(opt Options) (*Server, error) {
 	page, _ := fs.Sub(pageFS, "page")
 	mux.Handle("GET /", http.FileServerFS(page))
 	mux.HandleFunc("GET /ws", s.serveWS)
+	if opt.History != nil {
+		mux.HandleFunc("GET /history", func(w http.ResponseWriter, r *http.Request) {
+			v, err := opt.History()
+			if err != nil {
+				http.Error(w, "history unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(v)
+		})
+	}
 	s.srv = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 5 * time.Second}
 	return s, nil
 }

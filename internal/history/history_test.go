@@ -234,3 +234,24 @@ func BenchmarkHistory10k(b *testing.B) {
 		require.Len(b, rep.Sessions, 10)
 	}
 }
+
+func TestLastDays(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	now := time.Date(2026, 11, 24, 20, 0, 0, 0, time.Local)
+	for i, at := range []time.Time{now.Add(-2 * time.Hour), now.Add(-3 * time.Hour), now.AddDate(0, 0, -2), now.AddDate(0, 0, -20)} {
+		status := "completed"
+		if i == 1 {
+			status = "stopped"
+		}
+		require.NoError(t, s.Save(&Session{ID: fmt.Sprint(i), Routine: "r", Title: "T", StartedAt: at, Status: status}))
+	}
+	days, err := s.LastDays(14, now)
+	require.NoError(t, err)
+	require.Len(t, days, 14)
+	assert.Equal(t, "2026-11-11", days[0].Date)
+	assert.Equal(t, Day{Date: "2026-11-24", Sessions: 2, Completed: 1}, days[13])
+	assert.Equal(t, Day{Date: "2026-11-22", Sessions: 1, Completed: 1}, days[11])
+	assert.Equal(t, Day{Date: "2026-11-23"}, days[12])
+}

@@ -112,3 +112,37 @@ func WeeklyTarget(freq string) int {
 	}
 	return n
 }
+
+// Day is one day of the companion page's last-days strip.
+type Day struct {
+	Date      string `json:"date"` // 2006-01-02, local time
+	Sessions  int    `json:"sessions"`
+	Completed int    `json:"completed"`
+}
+
+// LastDays summarises the n days up to and including now's, oldest first,
+// with days without a session included as zeros.
+func (s *Store) LastDays(n int, now time.Time) ([]Day, error) {
+	first := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location()).AddDate(0, 0, -(n - 1))
+	rows, err := s.db.Query(`SELECT date(started_at, 'localtime') AS d, count(*), sum(status = 'completed')
+		FROM sessions WHERE started_at >= ? GROUP BY d`, first.Add(-24*time.Hour).UTC().Format(timeFormat))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := map[string]Day{}
+	for rows.Next() {
+		var d Day
+		if err := rows.Scan(&d.Date, &d.Sessions, &d.Completed); err != nil {
+			return nil, err
+		}
+		got[d.Date] = d
+	}
+	out := make([]Day, n)
+	for i := range out {
+		date := first.AddDate(0, 0, i).Format("2006-01-02")
+		out[i] = got[date]
+		out[i].Date = date
+	}
+	return out, rows.Err()
+}

@@ -129,6 +129,19 @@
     if (c && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); send(c); }
   });
 
+  // The last 14 days, when coach keeps a history: one square a day.
+  fetch("history").then((r) => r.ok ? r.json() : null).then((days) => {
+    if (!Array.isArray(days)) return;
+    $("days-title").hidden = false;
+    $("days").replaceChildren(...days.map((d) => {
+      const el = document.createElement("span");
+      el.className = "day" + (d.completed > 0 ? " done" : d.sessions > 0 ? " part" : "");
+      el.title = d.date + ": " + d.sessions + " session" + (d.sessions === 1 ? "" : "s");
+      el.textContent = new Date(d.date + "T12:00:00").getDate();
+      return el;
+    }));
+  }).catch(() => { });
+
   connect();
   wake();
 })();
