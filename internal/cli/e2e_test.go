@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -189,4 +190,35 @@ func BenchmarkStartup(b *testing.B) {
 		cmd.Wait()
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-first-frame")
+}
+
+// TestNoAudioDevice: where no device opens, coach says why in one line and
+// carries on silently, or exits 1 with --audio required.
+func TestNoAudioDevice(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "asound.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(`pcm.!default { type hw card 97 }`+"\n"), 0o644))
+	env := append(os.Environ(), "ALSA_CONFIG_PATH="+conf, "HOME="+t.TempDir())
+
+	cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required", "--companion", "off")
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Equal(t, 1, strings.Count(errb.String(), "\n"), "one line: %q", errb.String())
+	assert.True(t, strings.HasPrefix(errb.String(), "coach: open audio device: "), errb.String())
+
+	cmd = exec.Command(coachBin, "run", "upper-back", "--only", "scapular-squeeze", "--companion", "off", "--no-checkin")
+	cmd.Env = env
+	var out2, errb2 bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out2, &errb2
+	require.NoError(t, cmd.Start())
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait())
+	assert.Contains(t, errb2.String(), "; continuing silently\n")
+	assert.Equal(t, 1, strings.Count(errb2.String(), "\n"), errb2.String())
+	assert.Contains(t, out2.String(), "Upper back routine.", "the session went on without sound")
 }
