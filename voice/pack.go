@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -156,17 +158,60 @@ func (p *Pack) Phrases() []string {
 // Source names the pack a phrase is spoken from.
 func (p *Pack) Source(phrase string) string { return p.source[Key(phrase)] }
 
-// Over layers p over base: p's prompts win. Rates must match (packs are
-// normalised to DefaultRate when made).
+// Over layers p over base: p's prompts win, and the result has base's
+// rate. Packs are normalised to DefaultRate when made; a pack at another
+// rate is resampled here rather than played at the wrong speed.
 func (p *Pack) Over(base *Pack) *Pack {
 	out := &Pack{rate: base.rate, name: p.name, clips: map[string]*Clip{}, source: map[string]string{}}
 	for k, c := range base.clips {
 		out.clips[k], out.source[k] = c, base.source[k]
 	}
 	for k, c := range p.clips {
+		if p.rate != base.rate {
+			c = &Clip{Phrase: c.Phrase, Text: c.Text, Samples: Resample(c.Samples, p.rate, base.rate)}
+		}
 		out.clips[k], out.source[k] = c, p.source[k]
 	}
 	return out
+}
+
+// Limits every prompt in a pack keeps, checked by CheckClip.
+const (
+	MaxClipSeconds = 8     // a prompt is a cue, not a paragraph
+	PeakDBFS       = -1.0  // headroom: overlapping prompts are summed
+	MaxLeadMS      = 30    // silence before the voice makes cues land late
+	LeadDBFS       = -50.0 // voice, or a consonant's noise (the floor is ~-75)
+)
+
+// CheckClip reports the first way c breaks the limits above, or nil.
+func CheckClip(c *Clip, rate int) error {
+	if len(c.Samples) == 0 {
+		return fmt.Errorf("%q is empty", c.Phrase)
+	}
+	if d := float64(len(c.Samples)) / float64(rate); d >= MaxClipSeconds {
+		return fmt.Errorf("%q is %.1f s long (under %d s)", c.Phrase, d, MaxClipSeconds)
+	}
+	var peak float64
+	lead := -1
+	voiced := math.Pow(10, LeadDBFS/20)
+	for i, v := range c.Samples {
+		a := math.Abs(float64(v))
+		peak = math.Max(peak, a)
+		if lead < 0 && a >= voiced {
+			lead = i
+		}
+	}
+	// The limit is checked after 16-bit quantisation: what the file holds.
+	if limit := math.Pow(10, PeakDBFS/20); peak > limit+1.0/32768 {
+		return fmt.Errorf("%q peaks at %.2f dBFS (at most %.0f dBFS)", c.Phrase, 20*math.Log10(peak), PeakDBFS)
+	}
+	if lead < 0 {
+		return fmt.Errorf("%q is silent (nothing above %.0f dBFS)", c.Phrase, LeadDBFS)
+	}
+	if ms := lead * 1000 / rate; ms >= MaxLeadMS {
+		return fmt.Errorf("%q starts with %d ms of silence (under %d ms)", c.Phrase, ms, MaxLeadMS)
+	}
+	return nil
 }
 
 // LoadDir loads a pack folder from disk.
@@ -187,23 +232,58 @@ func LoadFS(fsys fs.FS, name string) (*Pack, error) {
 		return nil, err
 	}
 	p := &Pack{rate: m.Rate, name: name, clips: map[string]*Clip{}, source: map[string]string{}}
-	for _, e := range m.Clips {
-		fpath := path.Join(name, e.File)
-		b, err := fs.ReadFile(fsys, e.File)
-		if err != nil {
-			return nil, fmt.Errorf("%s: listed in the manifest but cannot be read: %v", fpath, errors.Unwrap(err))
+	// Decode on every core: the default pack is ~300 clips, decoded at start-up.
+	clips := make([]*Clip, len(m.Clips))
+	errs := make([]error, len(m.Clips))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(m.Clips), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				clips[i], errs[i] = loadClip(fsys, name, m.Rate, m.Clips[i])
+			}
+		}()
+	}
+	for i := range m.Clips {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, e := range m.Clips {
+		if errs[i] != nil {
+			return nil, errs[i] // the first in the manifest, whatever finished first
 		}
-		s, rate, _, err := DecodeWAV(bytes.NewReader(b), fpath)
-		if err != nil {
-			return nil, err
-		}
-		if rate != m.Rate {
-			return nil, fmt.Errorf("%s: sample rate %d Hz, but the pack is %d Hz", fpath, rate, m.Rate)
-		}
-		p.clips[e.Phrase] = &Clip{Phrase: e.Phrase, Text: e.Text, Samples: s}
+		p.clips[e.Phrase] = clips[i]
 		p.source[e.Phrase] = name
 	}
 	return p, nil
+}
+
+func loadClip(fsys fs.FS, name string, rate int, e ManifestEntry) (*Clip, error) {
+	fpath := path.Join(name, e.File)
+	f, err := fsys.Open(e.File)
+	if err != nil {
+		return nil, fmt.Errorf("%s: listed in the manifest but cannot be read: %v", fpath, errors.Unwrap(err))
+	}
+	defer f.Close()
+	rs, ok := f.(io.ReadSeeker)
+	if !ok { // embed and os files seek; any other fs.FS is read whole
+		b, err := io.ReadAll(io.LimitReader(f, maxWAVSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", fpath, err)
+		}
+		rs = bytes.NewReader(b)
+	}
+	s, r, _, err := DecodeWAV(rs, fpath)
+	if err != nil {
+		return nil, err
+	}
+	if r != rate {
+		return nil, fmt.Errorf("%s: sample rate %d Hz, but the pack is %d Hz", fpath, r, rate)
+	}
+	return &Clip{Phrase: e.Phrase, Text: e.Text, Samples: s}, nil
 }
 
 var (

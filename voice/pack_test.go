@@ -2,6 +2,7 @@ package voice
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,16 +40,72 @@ func TestDefaultPack(t *testing.T) {
 			assert.Greater(t, n, DefaultRate/20, phrase)
 		}
 	}
+	var total int
 	for _, k := range p.Phrases() {
-		c, _ := p.Clip(k)
-		assert.Less(t, c.Frames(), 8*DefaultRate, "%q is under 8 s", k)
-		var peak float32
-		for _, v := range c.Samples {
-			peak = max(peak, v, -v)
-		}
-		assert.LessOrEqual(t, peak, float32(0.9), "%q peaks at or below -1 dBFS", k)
-		assert.Greater(t, peak, float32(0.1), "%q is not silent", k)
+		c, ok := p.Clip(k)
+		require.True(t, ok, k)
+		assert.Equal(t, k, c.Phrase)
+		assert.NoError(t, CheckClip(c, p.Rate()), "every prompt is within limits")
 		assert.Equal(t, "default", p.Source(k))
+		total += c.Frames()
+	}
+	t.Logf("default pack: %d prompts, %.1f s of speech", p.Len(), float64(total)/DefaultRate)
+	again, err := Default()
+	require.NoError(t, err)
+	assert.Same(t, p, again, "decoded once")
+}
+
+func TestDefaultManifestMatchesFiles(t *testing.T) {
+	f, err := embedded.Open("default/manifest.json")
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := ReadManifest(f, "manifest.json")
+	require.NoError(t, err)
+	assert.Equal(t, DefaultRate, m.Rate)
+	p, err := Default()
+	require.NoError(t, err)
+	require.Len(t, m.Clips, p.Len())
+	for _, e := range m.Clips {
+		n, ok := p.Frames(e.Phrase)
+		require.True(t, ok, e.Phrase)
+		assert.Equal(t, e.Frames, n, "%s: the manifest's length is the file's", e.File)
+		assert.Equal(t, Slug(e.Phrase), e.File)
+		assert.Equal(t, e.Phrase, Key(e.Text))
+	}
+	files, err := fs.Glob(embedded, "default/*.wav")
+	require.NoError(t, err)
+	assert.Len(t, files, len(m.Clips), "no WAV outside the manifest")
+}
+
+func TestCheckClip(t *testing.T) {
+	rate := DefaultRate
+	voice := func(lead int, n int, amp float32) *Clip {
+		s := make([]float32, lead+n)
+		copy(s[lead:], sine(220, rate, n, float64(amp)))
+		return &Clip{Phrase: "hold", Samples: s}
+	}
+	tests := []struct {
+		name string
+		clip *Clip
+		want string
+	}{
+		{"fine", voice(rate/100, rate/2, 0.5), ""},
+		{"at the peak limit", voice(0, rate/2, 0.8912), ""},
+		{"empty", &Clip{Phrase: "hold"}, `"hold" is empty`},
+		{"too long", voice(0, 8*rate, 0.5), `"hold" is 8.0 s long (under 8 s)`},
+		{"too loud", voice(0, rate/2, 0.95), `"hold" peaks at -0.45 dBFS (at most -1 dBFS)`},
+		{"silent", voice(0, rate/2, 0.001), `"hold" is silent (nothing above -50 dBFS)`},
+		{"late", voice(rate/20, rate/2, 0.5), `"hold" starts with 50 ms of silence (under 30 ms)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckClip(tt.clip, rate)
+			if tt.want == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.EqualError(t, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -95,6 +152,25 @@ func TestSaveLoadAndLayer(t *testing.T) {
 	assert.Equal(t, 1, n, "the user's prompt wins")
 	assert.Equal(t, dir, layered.Source("hold"))
 	assert.Equal(t, "default", layered.Source("halfway"))
+	assert.Equal(t, def.Len(), layered.Len(), "hold and rest replace the default's")
+	n, _ = def.Frames("hold")
+	assert.Greater(t, n, 1, "layering leaves the base alone")
+}
+
+func TestOverResamplesAnotherRate(t *testing.T) {
+	user := NewPack("mine", 16000, []*Clip{{Phrase: "hold", Text: "Hold", Samples: sine(440, 16000, 16000, 0.5)}})
+	base := NewPack("base", DefaultRate, []*Clip{{Phrase: "rest", Text: "Rest", Samples: make([]float32, 10)}})
+	p := user.Over(base)
+	assert.Equal(t, DefaultRate, p.Rate())
+	n, ok := p.Frames("hold")
+	require.True(t, ok)
+	assert.Equal(t, DefaultRate, n, "one second at the base's rate")
+	c, _ := p.Clip("hold")
+	assert.InDelta(t, 0.5, amplitudeAt(c.Samples[DefaultRate/4:3*DefaultRate/4], 440, DefaultRate), 0.01, "same pitch")
+	assert.Equal(t, "mine", p.Source("hold"))
+	assert.Equal(t, "base", p.Source("rest"))
+	assert.Equal(t, []string{"hold", "rest"}, p.Phrases())
+	assert.Empty(t, p.Source("nothing"))
 }
 
 func TestLoadDirErrors(t *testing.T) {
@@ -111,6 +187,20 @@ func TestLoadDirErrors(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
 			os.WriteFile(filepath.Join(dir, "hold.wav"), []byte("RIFF....WAVEjunk"), 0o644)
 		}, "hold.wav: truncated or missing format chunk"},
+		{"folder instead of a file", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
+			os.Mkdir(filepath.Join(dir, "hold.wav"), 0o755)
+		}, "hold.wav: is a directory"},
+		{"bad manifest", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"clips":[],"speaker":"me"}`), 0o644)
+		}, `manifest.json: bad manifest: json: unknown field "speaker"`},
+		{"second clip corrupt", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3},{"phrase":"rest","text":"Rest","file":"rest.wav","frames":3}]}`), 0o644)
+			var b bytes.Buffer
+			EncodeWAV(&b, []float32{0.1, 0.2, 0.3}, 24000)
+			os.WriteFile(filepath.Join(dir, "hold.wav"), b.Bytes(), 0o644)
+			os.WriteFile(filepath.Join(dir, "rest.wav"), b.Bytes()[:48], 0o644)
+		}, "rest.wav: truncated data (4 of 6 bytes)"},
 		{"wrong rate", func(dir string) {
 			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`), 0o644)
 			var b bytes.Buffer
@@ -149,10 +239,16 @@ func TestReadManifestErrors(t *testing.T) {
 func FuzzReadManifest(f *testing.F) {
 	f.Add([]byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`))
 	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"a.wav"},{"phrase":"hold","file":"b.wav"}]}`))
+	f.Add([]byte(`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"../x.wav"}]} {}`))
+	if b, err := fs.ReadFile(embedded, "default/manifest.json"); err == nil {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ReadManifest(bytes.NewReader(data), "f.json")
 		if err != nil {
 			assert.True(t, strings.HasPrefix(err.Error(), "f.json: "), err.Error())
+			assert.NotContains(t, err.Error(), "\n")
 			return
 		}
 		for _, c := range m.Clips {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"strings"
@@ -32,10 +33,13 @@ const (
 func DecodeWAVFile(path string) (samples []float32, rate, channels int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
+	if err == nil && st.IsDir() {
+		return nil, 0, 0, fmt.Errorf("%s: is a folder, not a wav file", path)
+	}
 	if err == nil && st.Size() > maxWAVSize {
 		return nil, 0, 0, fmt.Errorf("%s: too large (%d MiB) for a prompt", path, st.Size()>>20)
 	}
@@ -59,8 +63,10 @@ func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels 
 		return nil, 0, 0, fmt.Errorf("%s: %s", name, strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
 	}
 	var head [12]byte
-	n, _ := io.ReadFull(r, head[:])
+	n, err := io.ReadFull(r, head[:])
 	switch {
+	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF):
+		return fail("%v", unwrapPath(err))
 	case n == 0:
 		return fail("empty file")
 	case n < 12 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WAVE":
@@ -120,26 +126,49 @@ func DecodeWAV(r io.ReadSeeker, name string) (samples []float32, rate, channels 
 	if _, err := r.Seek(lay.dataOff, io.SeekStart); err != nil {
 		return fail("%v", err)
 	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(r, data); err != nil {
-		return fail("read data: %v", err)
-	}
 	width := bits / 8
 	frame := width * channels
-	frames := len(data) / frame
+	frames := int(size) / frame
 	if frames == 0 {
 		return fail("no samples")
 	}
+	// Convert a block at a time: the bytes are never all in memory at once.
 	samples = make([]float32, frames)
+	buf := make([]byte, min(frames, 8192)*frame)
 	float := format == fmtFloat
-	for i := range frames {
-		var sum float32
-		for c := range channels {
-			sum += sampleAt(data[i*frame+c*width:], bits, float)
+	for done := 0; done < frames; {
+		n := min(frames-done, len(buf)/frame)
+		b := buf[:n*frame]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return fail("read data: %v", err)
 		}
-		samples[i] = sum / float32(channels)
+		out := samples[done : done+n]
+		if bits == 16 && channels == 1 {
+			for i := range out { // the packs' own format: the fast path
+				out[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:]))) / 32768
+			}
+		} else {
+			for i := range out {
+				var sum float32
+				for c := range channels {
+					sum += sampleAt(b[i*frame+c*width:], bits, float)
+				}
+				out[i] = sum / float32(channels)
+			}
+		}
+		done += n
 	}
 	return samples, rate, channels, nil
+}
+
+// unwrapPath drops the operation and path from an *fs.PathError: the
+// caller names the file itself.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func sampleAt(b []byte, bits int, float bool) float32 {

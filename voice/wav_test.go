@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -297,10 +298,19 @@ func FuzzDecodeWAV(f *testing.F) {
 	f.Add(makeWAV(fmtPCM, 1, 8000, 8, ramp))
 	f.Add(makeWAV(fmtPCM, 2, 48000, 24, ramp))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVE"))
+	f.Add(makeExtensible(fmtFloat, 1, 48000, 32, ramp))
+	f.Add(withChunk(makeWAV(fmtPCM, 1, 24000, 16, ramp), "LIST", []byte("INFO")))
+	files, _ := filepath.Glob(filepath.Join("testdata", "wav", "*.wav"))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		require.NoError(f, err)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, rate, ch, err := DecodeWAV(bytes.NewReader(data), "f.wav")
 		if err != nil {
-			assert.Contains(t, err.Error(), "f.wav: ")
+			assert.True(t, strings.HasPrefix(err.Error(), "f.wav: "), err.Error())
+			assert.NotContains(t, err.Error(), "\n")
 			return
 		}
 		assert.NotEmpty(t, s)
