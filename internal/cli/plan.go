@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/voice"
 	"github.com/spf13/cobra"
 )
 
@@ -42,8 +43,16 @@ func (f *planFlags) options() (coach.Options, error) {
 	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin}, nil
 }
 
+// compiled is a routine compiled with the command's flags, with the pack
+// that voices it.
+type compiled struct {
+	tl      *coach.Timeline
+	routine *coach.Routine
+	pack    *voice.Pack
+}
+
 // compile resolves a routine argument and compiles it with the flags.
-func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*coach.Timeline, error) {
+func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*compiled, error) {
 	opt, err := f.options()
 	if err != nil {
 		return nil, err
@@ -56,7 +65,11 @@ func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*coach.Time
 	if err != nil {
 		return nil, err
 	}
-	return coach.Compile(r, pack, opt)
+	tl, err := coach.Compile(r, pack, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{tl: tl, routine: r, pack: pack}, nil
 }
 
 func (a *app) planCmd() *cobra.Command {
@@ -70,10 +83,11 @@ func (a *app) planCmd() *cobra.Command {
   coach plan my-routine.yaml --json`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tl, err := a.compile(cmd, args[0], &f)
+			c, err := a.compile(cmd, args[0], &f)
 			if err != nil {
 				return err
 			}
+			tl := c.tl
 			if asJSON {
 				return tl.WriteJSON(a.std.Out)
 			}

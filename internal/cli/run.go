@@ -84,27 +84,15 @@ type prepared struct {
 }
 
 func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, error) {
-	opt, err := f.options()
+	c, err := a.compile(cmd, arg, f)
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.routine(cmd, arg)
+	pl, err := c.tl.Placements(c.pack)
 	if err != nil {
 		return nil, err
 	}
-	pack, err := a.pack()
-	if err != nil {
-		return nil, err
-	}
-	tl, err := coach.Compile(r, pack, opt)
-	if err != nil {
-		return nil, err
-	}
-	pl, err := tl.Placements(pack)
-	if err != nil {
-		return nil, err
-	}
-	return &prepared{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), pack: pack, frequency: r.Frequency}, nil
+	return &prepared{tl: c.tl, mixer: voice.NewMixer(pl, c.tl.Length, 1), pack: c.pack, frequency: c.routine.Frequency}, nil
 }
 
 func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {

@@ -40,10 +40,20 @@ type clauseStatus struct {
 	missing    []string // cannot be said
 }
 
-func (a *app) clauses(r *coach.Routine, pack *voice.Pack) (*clauseStatus, error) {
+// clauses resolves a routine argument and sorts its clauses against the
+// packs.
+func (a *app) clauses(cmd *cobra.Command, arg string) (*coach.Routine, *voice.Pack, *clauseStatus, error) {
+	r, err := a.routine(cmd, arg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pack, err := a.pack()
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	all, err := coach.SpokenPhrases(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	st := &clauseStatus{}
 	for _, c := range all {
@@ -58,7 +68,7 @@ func (a *app) clauses(r *coach.Routine, pack *voice.Pack) (*clauseStatus, error)
 			st.missing = append(st.missing, c)
 		}
 	}
-	return st, nil
+	return r, pack, st, nil
 }
 
 func (a *app) voiceCheckCmd() *cobra.Command {
@@ -67,15 +77,7 @@ func (a *app) voiceCheckCmd() *cobra.Command {
 		Short: "List the phrases that have no prompt (exit 1 if some cannot be said at all)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.routine(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			pack, err := a.pack()
-			if err != nil {
-				return err
-			}
-			st, err := a.clauses(r, pack)
+			r, _, st, err := a.clauses(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -110,15 +112,7 @@ to choose), trimmed and normalised to match the default pack, into your pack.
 Prompts already in your pack are kept unless --force.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.routine(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			pack, err := a.pack()
-			if err != nil {
-				return err
-			}
-			st, err := a.clauses(r, pack)
+			r, _, st, err := a.clauses(cmd, args[0])
 			if err != nil {
 				return err
 			}
