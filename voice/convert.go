@@ -4,10 +4,11 @@ import "math"
 
 // Resample converts samples between rates with a windowed-sinc low-pass
 // (Blackman window, 32 zero crossings each side), good enough that a voice
-// recorded at 44.1 kHz sounds the same at the pack's 24 kHz. It runs once
-// per prompt when a pack is made, never on the audio path.
+// recorded at 44.1 kHz sounds the same at the pack's 24 kHz. The output has
+// round(len*to/from) samples. It runs once per prompt when a pack is made,
+// never on the audio path.
 func Resample(in []float32, from, to int) []float32 {
-	if from == to || len(in) == 0 {
+	if from == to || len(in) == 0 || from <= 0 || to <= 0 {
 		return append([]float32(nil), in...)
 	}
 	const zeros = 32
@@ -19,35 +20,61 @@ func Resample(in []float32, from, to int) []float32 {
 	taps := int(math.Ceil(half))*2 + 2
 	// Output i sits at input position i*from/to: its fractional part takes
 	// only to/gcd values, so each phase's kernel is computed once
-	// (polyphase), not per sample: 3 phases for 32 kHz → 24 kHz.
+	// (polyphase), not per sample: 3 phases for 32 kHz → 24 kHz. Kernels
+	// are scaled to unit sum, so a constant stays constant.
 	g := gcd(from, to)
 	phases := to / g
 	var kernels [][]float64
 	if phases <= 4096 {
 		kernels = make([][]float64, phases)
 	}
-	kernel := func(base int, center float64) []float64 {
+	kernel := func(frac float64) []float64 {
 		k := make([]float64, taps)
+		var sum float64
 		for t := range k {
-			x := float64(base+t) - center
-			k[t] = cutoff * sinc(cutoff*x) * blackman(x/half)
+			x := float64(t-taps/2+1) - frac
+			k[t] = sinc(cutoff*x) * blackman(x/half)
+			sum += k[t]
+		}
+		for t := range k {
+			k[t] /= sum
 		}
 		return k
 	}
 	for i := range out {
-		num := i * from
-		center := float64(num) / float64(to)
-		base := num/to - taps/2 + 1
+		num := int64(i) * int64(from)
+		whole := int(num / int64(to))
+		rem := int(num % int64(to))
+		base := whole - taps/2 + 1
 		var k []float64
 		if kernels != nil {
-			ph := (num % to) / g
+			ph := rem / g
 			if kernels[ph] == nil {
-				kernels[ph] = kernel(base, center)
+				kernels[ph] = kernel(float64(rem) / float64(to))
 			}
 			k = kernels[ph]
 		} else {
-			k = kernel(base, center)
+			k = kernel(float64(rem) / float64(to))
 		}
+		if base >= 0 && base+taps <= len(in) {
+			x := in[base : base+taps]
+			x = x[:len(k)]
+			var s0, s1, s2, s3 float64
+			t := 0
+			for ; t+4 <= len(k); t += 4 {
+				s0 += float64(x[t]) * k[t]
+				s1 += float64(x[t+1]) * k[t+1]
+				s2 += float64(x[t+2]) * k[t+2]
+				s3 += float64(x[t+3]) * k[t+3]
+			}
+			for ; t < len(k); t++ {
+				s0 += float64(x[t]) * k[t]
+			}
+			out[i] = float32(s0 + s1 + s2 + s3)
+			continue
+		}
+		// At the edges only part of the kernel has input under it:
+		// normalising by the taps present keeps the level right.
 		var sum, norm float64
 		for t, w := range k {
 			j := base + t
@@ -58,7 +85,6 @@ func Resample(in []float32, from, to int) []float32 {
 			norm += w
 		}
 		if norm != 0 {
-			// Normalising by the taps present keeps the edges at the right level.
 			out[i] = float32(sum / norm)
 		}
 	}

@@ -2,8 +2,13 @@ package bake
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,13 +19,26 @@ import (
 
 // requireTool fails in CI (which installs every engine) and skips only on a
 // developer machine that truly lacks the program.
-func requireTool(t *testing.T, bin string) {
+func requireTool(t testing.TB, bin string) {
 	t.Helper()
 	if _, err := exec.LookPath(bin); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not installed; .ci/run must install it", bin)
 		}
 		t.Skipf("%s is not installed (make test installs it)", bin)
+	}
+}
+
+// checkClips asserts what every baked prompt must be.
+func checkClips(t *testing.T, texts []string, clips []*voice.Clip) {
+	t.Helper()
+	require.Len(t, clips, len(texts))
+	for i, c := range clips {
+		require.NotNil(t, c, texts[i])
+		assert.Equal(t, voice.Key(texts[i]), c.Phrase)
+		assert.Equal(t, texts[i], c.Text)
+		assert.Greater(t, c.Frames(), voice.DefaultRate/10, "%q has sound", texts[i])
+		assert.NoError(t, voice.CheckClip(c, voice.DefaultRate), "%q is within the pack's limits", texts[i])
 	}
 }
 
@@ -31,23 +49,35 @@ func TestBakeWithRealEngines(t *testing.T) {
 			requireTool(t, name)
 			e, err := Detect(name)
 			require.NoError(t, err)
-			var calls int
-			clips, err := Bake(context.Background(), e, texts, voice.DefaultRate, func(done, total int) { calls++ })
+			var seen []int
+			start := time.Now()
+			clips, err := Bake(context.Background(), e, texts, voice.DefaultRate, func(done, total int) {
+				assert.Equal(t, len(texts), total)
+				seen = append(seen, done)
+			})
 			require.NoError(t, err)
-			require.Len(t, clips, len(texts))
-			assert.Equal(t, 1, calls)
-			for i, c := range clips {
-				assert.Equal(t, voice.Key(texts[i]), c.Phrase)
-				assert.Greater(t, c.Frames(), voice.DefaultRate/10, "%q has sound", texts[i])
-				assert.Less(t, c.Frames(), 5*voice.DefaultRate)
-				var lead int
-				for lead < len(c.Samples) && c.Samples[lead] < 0.01 && c.Samples[lead] > -0.01 {
-					lead++
-				}
-				assert.Less(t, lead, voice.DefaultRate*60/1000, "%q: leading silence trimmed", texts[i])
-			}
+			t.Logf("%s: %d phrases in %s", e.Name(), len(texts), time.Since(start).Round(time.Millisecond))
+			assert.Equal(t, []int{1, 2, 3}, seen, "progress per phrase")
+			checkClips(t, texts, clips)
+			// The quoted text is said, not cut at the quote: it is the longest.
+			assert.Greater(t, clips[1].Frames(), clips[2].Frames())
 		})
 	}
+}
+
+// The same text baked twice gives the same samples: rebuilding the default
+// pack rewrites nothing.
+func TestBakeIsDeterministic(t *testing.T) {
+	requireTool(t, "festival")
+	e, err := Detect("festival")
+	require.NoError(t, err)
+	texts := []string{"Hold", "Release", "Hold"}
+	clips, err := Bake(context.Background(), e, texts, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	assert.Equal(t, clips[0].Samples, clips[2].Samples)
+	again, err := Bake(context.Background(), e, texts[:1], voice.DefaultRate, nil)
+	require.NoError(t, err)
+	assert.Equal(t, clips[0].Samples, again[0].Samples)
 }
 
 func TestDetect(t *testing.T) {
@@ -57,17 +87,172 @@ func TestDetect(t *testing.T) {
 	e, err := Detect("")
 	require.NoError(t, err)
 	assert.Equal(t, "festival cmu_us_slt_arctic_hts", e.Name(), "the most natural installed voice first")
+
+	t.Setenv("PATH", t.TempDir()) // nothing installed
+	_, err = Detect("")
+	assert.EqualError(t, err, "no offline voice is installed; install one with: apt-get install festival festvox-us-slt-hts (best), flite, or espeak-ng")
+	_, err = Detect("flite")
+	assert.EqualError(t, err, "flite is not installed (apt-get install flite)")
 }
 
-// BenchmarkBakeFestival50 records 50 new phrases with one festival process
-// per batch (target: under 10 s).
-func BenchmarkBakeFestival50(b *testing.B) {
-	if _, err := exec.LookPath("festival"); err != nil {
-		b.Fatal("festival is not installed")
+func TestSchemeString(t *testing.T) {
+	tests := map[string]string{
+		`Hold`:            `"Hold"`,
+		`Say "hold"`:      `"Say \"hold\""`,
+		`back\slash`:      `"back\\slash"`,
+		`\"`:              `"\\\""`,
+		"two\nlines":      "\"two\nlines\"",
+		`it's (fine); ok`: `"it's (fine); ok"`,
 	}
+	for in, want := range tests {
+		assert.Equal(t, want, schemeString(in), in)
+	}
+}
+
+// fake engines: a tone per phrase, its length and pitch set by the text.
+
+type fakeEngine struct {
+	fail    int // index that fails, or -1
+	reverse bool
+	mu      sync.Mutex
+	calls   int
+}
+
+func (f *fakeEngine) Name() string { return "fake" }
+
+func (f *fakeEngine) write(dir string, i int, text string) (string, error) {
+	if i == f.fail {
+		return "", fmt.Errorf("cannot say %q", text)
+	}
+	rate := 16000
+	s := make([]float32, rate/10+len(text)*rate/50)
+	for j := rate / 10; j < len(s); j++ { // 100 ms of silence first
+		s[j] = float32(0.3 * math.Sin(2*math.Pi*200*float64(j)/float64(rate)))
+	}
+	name := filepath.Join(dir, fmt.Sprintf("fake%d.wav", i))
+	out, err := os.Create(name)
+	if err != nil {
+		return "", err
+	}
+	defer out.Close()
+	return name, voice.EncodeWAV(out, s, rate)
+}
+
+func (f *fakeEngine) Synth(ctx context.Context, texts []string, dir string) ([]string, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	var files []string
+	for i, t := range texts {
+		name, err := f.write(dir, i, t)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, name)
+	}
+	return files, nil
+}
+
+type fakeStreamer struct{ fakeEngine }
+
+func (f *fakeStreamer) SynthEach(ctx context.Context, texts []string, dir string, done func(int, string)) error {
+	for k := range texts {
+		i := k
+		if f.reverse {
+			i = len(texts) - 1 - k
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name, err := f.write(dir, i, texts[i])
+		if err != nil {
+			return err
+		}
+		done(i, name)
+	}
+	return nil
+}
+
+func TestBakeOrderAndProgress(t *testing.T) {
+	texts := make([]string, 60)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("Phrase number %d", i)
+	}
+	t.Run("batches", func(t *testing.T) {
+		e := &fakeEngine{fail: -1}
+		var seen []int
+		clips, err := Bake(context.Background(), e, texts, voice.DefaultRate, func(done, total int) { seen = append(seen, done) })
+		require.NoError(t, err)
+		assert.Equal(t, []int{25, 50, 60}, seen)
+		assert.Equal(t, 3, e.calls)
+		checkClips(t, texts, clips)
+	})
+	t.Run("streaming out of order", func(t *testing.T) {
+		e := &fakeStreamer{fakeEngine{fail: -1, reverse: true}}
+		var seen []int
+		clips, err := Bake(context.Background(), e, texts, voice.DefaultRate, func(done, total int) { seen = append(seen, done) })
+		require.NoError(t, err)
+		require.Len(t, seen, len(texts))
+		for i, d := range seen {
+			assert.Equal(t, i+1, d)
+		}
+		checkClips(t, texts, clips)
+	})
+	t.Run("nothing to say", func(t *testing.T) {
+		clips, err := Bake(context.Background(), &fakeStreamer{fakeEngine{fail: -1}}, nil, voice.DefaultRate, nil)
+		require.NoError(t, err)
+		assert.Empty(t, clips)
+	})
+}
+
+func TestBakeErrors(t *testing.T) {
+	texts := []string{"Hold", "Rest", "Breathe"}
+	_, err := Bake(context.Background(), &fakeStreamer{fakeEngine{fail: 1}}, texts, voice.DefaultRate, nil)
+	assert.EqualError(t, err, `cannot say "Rest"`)
+	_, err = Bake(context.Background(), &fakeEngine{fail: 2}, texts, voice.DefaultRate, nil)
+	assert.EqualError(t, err, `cannot say "Breathe"`)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Bake(ctx, &fakeStreamer{fakeEngine{fail: -1}}, texts, voice.DefaultRate, nil)
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+
+	requireTool(t, "espeak-ng")
+	_, err = Bake(ctx, Espeak{}, texts, voice.DefaultRate, nil)
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+}
+
+// A recording that is only silence is refused by name, not made a prompt.
+func TestConvertRefusesSilence(t *testing.T) {
+	_, err := Convert(make([]float32, 16000), 16000, "Hold", voice.DefaultRate, "hold.wav")
+	assert.EqualError(t, err, "hold.wav: silent: nothing above -45 dBFS")
+}
+
+// Festival's own recordings, cancelled half way: the processes stop.
+func TestBakeFestivalCancel(t *testing.T) {
+	requireTool(t, "festival")
+	texts := make([]string, 40)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("This is a long sentence to say, number %d, slowly and clearly.", i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	start := time.Now()
+	_, err := Bake(ctx, Festival{}, texts, voice.DefaultRate, func(done, total int) {
+		if done == 2 {
+			cancel()
+		}
+	})
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+	assert.Less(t, time.Since(start), 4*time.Second, "stopped early")
+}
+
+// BenchmarkBakeFestival50 records 50 new phrases with festival (one process
+// per core, converted while festival speaks). Target: under 10 s.
+func BenchmarkBakeFestival50(b *testing.B) {
+	requireTool(b, "festival")
 	texts := make([]string, 50)
 	for i := range texts {
-		texts[i] = "Lift your arm slowly, number " + time.Duration(i).String()
+		texts[i] = fmt.Sprintf("Lift your arm slowly, number %d", i+1)
 	}
 	e, err := Detect("festival")
 	require.NoError(b, err)
