@@ -72,6 +72,19 @@ func TestPageInRealBrowser(t *testing.T) {
 	srv.Start(ctx)
 	defer srv.Close()
 
+	// Chromium's helpers may still write to the profile for a moment after
+	// the browser is told to quit, so it is removed best-effort rather than
+	// with t.TempDir, whose cleanup fails the test on a busy folder.
+	profile, err := os.MkdirTemp("", "coach-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
@@ -82,7 +95,7 @@ func TestPageInRealBrowser(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
