@@ -1,16 +1,28 @@
 // Command mkvoices builds the default voice pack (voice/default) from the
-// built-in scripts and the generic vocabulary: `make voices`. It is
-// incremental: prompts already in the pack are kept unless -force.
+// built-in scripts and the generic vocabulary: `make voices`, i.e.
+//
+//	go run ./internal/tools/mkvoices -out voice/default
+//
+// It is incremental: a prompt already in the pack (listed in the manifest,
+// its WAV present) is kept unless -force, so re-running after adding a
+// phrase records only that phrase. It is deterministic: the same phrases
+// and engine give the same files, byte for byte. Prompts nothing needs any
+// more are removed. Every run ends by checking each prompt against the
+// pack's limits (voice.CheckClip) and fails if one is out.
 package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
@@ -18,67 +30,38 @@ import (
 	"github.com/coach-dev/coach/voice"
 )
 
+type options struct {
+	out    string
+	engine string
+	force  bool // re-record every prompt
+	dryRun bool // say what would change, change nothing
+}
+
 func main() {
-	out := flag.String("out", "voice/default", "pack `folder`")
-	engine := flag.String("engine", "festival", "engine: "+fmt.Sprint(bake.Names()))
-	force := flag.Bool("force", false, "re-record every prompt")
+	var o options
+	flag.StringVar(&o.out, "out", "voice/default", "pack `folder`")
+	flag.StringVar(&o.engine, "engine", "festival", "engine: "+strings.Join(bake.Names(), ", "))
+	flag.BoolVar(&o.force, "force", false, "re-record every prompt")
+	flag.BoolVar(&o.dryRun, "n", false, "list what would be recorded and removed; change nothing")
 	flag.Parse()
-	if err := run(*out, *engine, *force); err != nil {
+	if flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "mkvoices: no arguments expected; see -h")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	phrases, err := allPhrases()
+	if err == nil {
+		err = run(ctx, o, phrases, os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkvoices:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, engineName string, force bool) error {
-	phrases, err := allPhrases()
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	var m voice.Manifest
-	if b, err := os.ReadFile(filepath.Join(out, "manifest.json")); err == nil && !force {
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		for _, c := range m.Clips {
-			have[c.Phrase] = true
-		}
-	}
-	var todo []string
-	want := map[string]bool{}
-	for _, p := range phrases {
-		want[voice.Key(p)] = true
-		if !have[voice.Key(p)] {
-			todo = append(todo, p)
-		}
-	}
-	e, err := bake.Detect(engineName)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	clips, err := bake.Bake(context.Background(), e, todo, voice.DefaultRate, func(done, total int) {
-		fmt.Fprintf(os.Stderr, "\rrecording %d/%d", done, total)
-	})
-	if len(todo) > 0 {
-		fmt.Fprintln(os.Stderr)
-	}
-	if err != nil {
-		return err
-	}
-	if _, _, err := voice.SaveDir(out, e.Name(), clips, true); err != nil {
-		return err
-	}
-	removed, err := prune(out, want)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "%d phrases: %d recorded in %s, %d removed\n", len(phrases), len(todo), time.Since(start).Round(time.Millisecond), removed)
-	return nil
-}
-
 // allPhrases is what the default pack must say: the vocabulary and every
-// clause of every built-in routine, one text per key.
+// clause of every built-in routine, one display text per key, sorted.
 func allPhrases() ([]string, error) {
 	routines, err := coach.LoadBuiltin()
 	if err != nil {
@@ -103,7 +86,7 @@ func allPhrases() ([]string, error) {
 			add(p)
 		}
 	}
-	var out []string
+	out := make([]string, 0, len(texts))
 	for _, t := range texts {
 		out = append(out, t)
 	}
@@ -111,10 +94,88 @@ func allPhrases() ([]string, error) {
 	return out, nil
 }
 
-// prune drops prompts no built-in routine or vocabulary needs any more.
-func prune(dir string, want map[string]bool) (int, error) {
+// run brings the pack in o.out up to date with phrases and checks it.
+func run(ctx context.Context, o options, phrases []string, log io.Writer) error {
+	mpath := filepath.Join(o.out, "manifest.json")
+	have := map[string]bool{}
+	if f, err := os.Open(mpath); err == nil {
+		m, err := voice.ReadManifest(f, mpath)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		for _, c := range m.Clips {
+			// A prompt counts only if its file is there too.
+			if st, err := os.Stat(filepath.Join(o.out, c.File)); err == nil && st.Size() > 44 {
+				have[c.Phrase] = !o.force
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	want := map[string]string{} // key → display text
+	var todo []string
+	for _, p := range phrases {
+		k := voice.Key(p)
+		want[k] = p
+		if !have[k] {
+			todo = append(todo, p)
+		}
+	}
+	if o.dryRun {
+		for _, p := range todo {
+			fmt.Fprintf(log, "record %q\n", p)
+		}
+		for k := range have {
+			if _, ok := want[k]; !ok {
+				fmt.Fprintf(log, "remove %q\n", k)
+			}
+		}
+		return nil
+	}
+	start := time.Now()
+	if len(todo) > 0 {
+		e, err := bake.Detect(o.engine)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "recording %d of %d phrases with %s\n", len(todo), len(phrases), e.Name())
+		clips, err := bake.Bake(ctx, e, todo, voice.DefaultRate, func(done, total int) {
+			fmt.Fprintf(log, "\r%d/%d", done, total)
+		})
+		fmt.Fprintln(log)
+		if err != nil {
+			return err
+		}
+		if _, _, err := voice.SaveDir(o.out, e.Name(), clips, true); err != nil {
+			return err
+		}
+	}
+	removed, err := prune(o.out, want)
+	if err != nil {
+		return err
+	}
+	st, err := check(o.out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "%s: %d prompts (%d recorded in %s, %d removed), %.1f MB, %.0f s of speech, longest %.1f s, loudest %.1f dBFS, longest lead %d ms: all within limits\n",
+		o.out, st.clips, len(todo), time.Since(start).Round(time.Millisecond), removed,
+		float64(st.bytes)/1e6, st.seconds, st.longest, st.peakDB, st.leadMS)
+	return nil
+}
+
+// prune drops prompts nothing needs any more, and any WAV or temporary
+// file in the folder that the manifest does not list (the folder is
+// embedded as it is). A kept prompt takes its text as the phrase list
+// spells it now (same key, so the same words), so the manifest depends on
+// the phrases alone, not on the order they were added in.
+func prune(dir string, want map[string]string) (int, error) {
 	mpath := filepath.Join(dir, "manifest.json")
 	f, err := os.Open(mpath)
+	if errors.Is(err, os.ErrNotExist) && len(want) == 0 {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -124,14 +185,16 @@ func prune(dir string, want map[string]bool) (int, error) {
 		return 0, err
 	}
 	kept := m.Clips[:0]
+	listed := map[string]bool{"manifest.json": true}
 	removed := 0
 	for _, c := range m.Clips {
-		if want[c.Phrase] {
+		if text, ok := want[c.Phrase]; ok {
+			c.Text = text
 			kept = append(kept, c)
+			listed[c.File] = true
 			continue
 		}
 		removed++
-		os.Remove(filepath.Join(dir, c.File))
 	}
 	m.Clips = kept
 	tmp := mpath + ".tmp"
@@ -146,5 +209,74 @@ func prune(dir string, want map[string]bool) (int, error) {
 	if err := w.Close(); err != nil {
 		return 0, err
 	}
-	return removed, os.Rename(tmp, mpath)
+	if err := os.Rename(tmp, mpath); err != nil {
+		return 0, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !listed[name] && (strings.HasSuffix(name, ".wav") || strings.HasSuffix(name, ".tmp")) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return removed, nil
+}
+
+type stats struct {
+	clips           int
+	bytes           int64
+	seconds         float64
+	longest, peakDB float64
+	leadMS          int
+}
+
+// check loads the pack as coach will and holds every prompt to the limits:
+// non-empty, under 8 s, peak at most -1 dBFS, under 30 ms of silence first.
+func check(dir string) (stats, error) {
+	var st stats
+	p, err := voice.LoadDir(dir)
+	if err != nil {
+		return st, err
+	}
+	var problems []string
+	voiceLevel := math.Pow(10, voice.LeadDBFS/20) // as CheckClip measures the lead
+	st.peakDB = -200
+	for _, k := range p.Phrases() {
+		c, _ := p.Clip(k)
+		if err := voice.CheckClip(c, p.Rate()); err != nil {
+			problems = append(problems, err.Error())
+		}
+		d := float64(c.Frames()) / float64(p.Rate())
+		st.seconds += d
+		st.longest = max(st.longest, d)
+		var peak float32
+		lead := -1
+		for i, v := range c.Samples {
+			peak = max(peak, v, -v)
+			if lead < 0 && float64(max(v, -v)) >= voiceLevel {
+				lead = i
+			}
+		}
+		st.peakDB = max(st.peakDB, 20*math.Log10(float64(peak)))
+		st.leadMS = max(st.leadMS, lead*1000/p.Rate())
+	}
+	if len(problems) > 0 {
+		return st, fmt.Errorf("%d of %d prompts out of limits: %s", len(problems), p.Len(), strings.Join(problems, "; "))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return st, err
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			st.bytes += info.Size()
+		}
+	}
+	st.clips = p.Len()
+	return st, nil
 }
