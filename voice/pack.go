@@ -12,6 +12,7 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -305,8 +306,8 @@ func Default() (*Pack, error) {
 	return defaultPack, defaultErr
 }
 
-// SaveDir writes clips into a pack folder (creating it), adding to any
-// manifest already there. A phrase already in the folder is replaced only
+// SaveDir writes clips (at DefaultRate) into a pack folder (creating it),
+// adding to any manifest already there. A phrase already in the folder is replaced only
 // with force: nothing a person recorded is lost by accident.
 func SaveDir(dir string, voiceName string, clips []*Clip, force bool) (written []string, skipped []string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -322,28 +323,54 @@ func SaveDir(dir string, voiceName string, clips []*Clip, force bool) (written [
 		}
 		m = old
 	}
+	if !slices.Contains(strings.Split(m.Voice, ", "), voiceName) && voiceName != "" {
+		if m.Voice == "" {
+			m.Voice = voiceName
+		} else {
+			m.Voice += ", " + voiceName
+		}
+	}
 	index := map[string]int{}
+	owner := map[string]string{} // file → phrase
 	for i, e := range m.Clips {
 		index[e.Phrase] = i
+		owner[e.File] = e.Phrase
 	}
 	for _, c := range clips {
-		if _, exists := index[c.Phrase]; exists && !force {
+		phrase := Key(c.Phrase)
+		if phrase == "" {
+			return written, skipped, fmt.Errorf("a prompt for %q has nothing to say", c.Text)
+		}
+		if _, exists := index[phrase]; exists && !force {
 			skipped = append(skipped, c.Text)
 			continue
 		}
-		file := Slug(c.Phrase)
+		// "it's" and "its" slug alike: the second gets its own file.
+		file := Slug(phrase)
+		for n := 2; owner[file] != "" && owner[file] != phrase; n++ {
+			file = fmt.Sprintf("%s-%d.wav", strings.TrimSuffix(Slug(phrase), ".wav"), n)
+		}
+		samples := c.Samples
+		if m.Rate != DefaultRate { // an older pack at another rate keeps its rate
+			samples = Resample(samples, DefaultRate, m.Rate)
+		}
 		var b bytes.Buffer
-		if err := EncodeWAV(&b, c.Samples, m.Rate); err != nil {
+		if err := EncodeWAV(&b, samples, m.Rate); err != nil {
 			return written, skipped, err
 		}
 		if err := writeAtomic(path.Join(dir, file), b.Bytes()); err != nil {
 			return written, skipped, fmt.Errorf("write prompt: %w", err)
 		}
-		e := ManifestEntry{Phrase: c.Phrase, Text: c.Text, File: file, Frames: len(c.Samples)}
-		if i, exists := index[c.Phrase]; exists {
+		owner[file] = phrase
+		e := ManifestEntry{Phrase: phrase, Text: c.Text, File: file, Frames: len(samples)}
+		if i, exists := index[phrase]; exists {
+			if old := m.Clips[i].File; old != file && owner[old] == phrase {
+				os.Remove(path.Join(dir, old))
+				delete(owner, old)
+			}
 			m.Clips[i] = e
 		} else {
-			index[c.Phrase] = len(m.Clips)
+			index[phrase] = len(m.Clips)
 			m.Clips = append(m.Clips, e)
 		}
 		written = append(written, c.Text)

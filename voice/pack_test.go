@@ -62,6 +62,7 @@ func TestDefaultManifestMatchesFiles(t *testing.T) {
 	m, err := ReadManifest(f, "manifest.json")
 	require.NoError(t, err)
 	assert.Equal(t, DefaultRate, m.Rate)
+	assert.Equal(t, "festival cmu_us_slt_arctic_hts", m.Voice)
 	p, err := Default()
 	require.NoError(t, err)
 	require.Len(t, m.Clips, p.Len())
@@ -155,6 +156,41 @@ func TestSaveLoadAndLayer(t *testing.T) {
 	assert.Equal(t, def.Len(), layered.Len(), "hold and rest replace the default's")
 	n, _ = def.Frames("hold")
 	assert.Greater(t, n, 1, "layering leaves the base alone")
+}
+
+func TestSaveDirNamesAndRates(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := SaveDir(dir, "festival", []*Clip{{Phrase: "it's", Text: "It's", Samples: []float32{0.1}}}, false)
+	require.NoError(t, err)
+	_, _, err = SaveDir(dir, "recorded", []*Clip{{Phrase: "Its", Text: "Its", Samples: []float32{0.2, 0.2}}}, false)
+	require.NoError(t, err)
+	f, err := os.Open(filepath.Join(dir, "manifest.json"))
+	require.NoError(t, err)
+	m, err := ReadManifest(f, "manifest.json")
+	f.Close()
+	require.NoError(t, err)
+	assert.Equal(t, "festival, recorded", m.Voice)
+	assert.Equal(t, []ManifestEntry{
+		{Phrase: "it's", Text: "It's", File: "its.wav", Frames: 1},
+		{Phrase: "its", Text: "Its", File: "its-2.wav", Frames: 2},
+	}, m.Clips, "phrases whose names slug alike keep separate files")
+	p, err := LoadDir(dir)
+	require.NoError(t, err)
+	n, _ := p.Frames("its")
+	assert.Equal(t, 2, n)
+	n, _ = p.Frames("it's")
+	assert.Equal(t, 1, n)
+
+	// A pack made at another rate keeps it: new prompts are converted.
+	old := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(old, "manifest.json"), []byte(`{"version":1,"rate":16000,"voice":"me","clips":[]}`), 0o644))
+	_, _, err = SaveDir(old, "me", []*Clip{{Phrase: "hold", Text: "Hold", Samples: make([]float32, DefaultRate)}}, false)
+	require.NoError(t, err)
+	p, err = LoadDir(old)
+	require.NoError(t, err)
+	assert.Equal(t, 16000, p.Rate())
+	n, _ = p.Frames("hold")
+	assert.Equal(t, 16000, n, "one second at 16 kHz")
 }
 
 func TestOverResamplesAnotherRate(t *testing.T) {

@@ -151,7 +151,11 @@ func run(ctx context.Context, o options, phrases []string, log io.Writer) error 
 			return err
 		}
 	}
-	removed, err := prune(o.out, want)
+	voiceName := ""
+	if e, err := bake.Detect(o.engine); err == nil {
+		voiceName = e.Name() // for a manifest that does not say yet
+	}
+	removed, err := prune(o.out, want, voiceName)
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func run(ctx context.Context, o options, phrases []string, log io.Writer) error 
 // embedded as it is). A kept prompt takes its text as the phrase list
 // spells it now (same key, so the same words), so the manifest depends on
 // the phrases alone, not on the order they were added in.
-func prune(dir string, want map[string]string) (int, error) {
+func prune(dir string, want map[string]string, voiceName string) (int, error) {
 	mpath := filepath.Join(dir, "manifest.json")
 	f, err := os.Open(mpath)
 	if errors.Is(err, os.ErrNotExist) && len(want) == 0 {
@@ -197,6 +201,9 @@ func prune(dir string, want map[string]string) (int, error) {
 		removed++
 	}
 	m.Clips = kept
+	if m.Voice == "" {
+		m.Voice = voiceName
+	}
 	tmp := mpath + ".tmp"
 	w, err := os.Create(tmp)
 	if err != nil {

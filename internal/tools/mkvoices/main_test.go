@@ -73,6 +73,7 @@ func TestBuildIsIncrementalAndDeterministic(t *testing.T) {
 	p, err := voice.LoadDir(dir)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"breathe in", "hold", "rest"}, p.Phrases())
+	assert.Contains(t, string(first["manifest.json"]), `"voice": "espeak-ng"`)
 
 	assert.Contains(t, build(o, phrases), "3 prompts (0 recorded", "nothing to do the second time")
 	assert.Equal(t, first, readAll(t, dir), "and nothing changes")
