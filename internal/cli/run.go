@@ -34,8 +34,7 @@ type sink interface {
 // about two of them (measured: onsets land within one 10 ms period).
 const deviceBuffer = 20 * time.Millisecond
 
-// openDevice is swapped in tests.
-var openDevice = func(rate int) (sink, error) { return otodev.Open(rate, deviceBuffer) }
+func openDevice(rate int) (sink, error) { return otodev.Open(rate, deviceBuffer) }
 
 type runFlags struct {
 	plan      planFlags
