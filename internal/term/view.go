@@ -1,357 +1,512 @@
 // Package term shows a running session in the terminal: one live status
 // area redrawn in place, single-key controls, and plain log lines when
-// there is no terminal. It always gives the terminal back as it found it.
+// there is no terminal. It always gives the terminal back as it found it:
+// on Close, on Restore (from NotifyContext's signal handler) and on a
+// panic that passes a Guard.
+//
+// Terminal handling is a few ANSI sequences written by hand: cursor up
+// (CSI n A), erase to the end of the line (CSI K) and of the screen (CSI J),
+// hide and show the cursor (CSI ?25 l/h), and synchronized output (CSI ?2026
+// h/l, ignored by terminals that lack it) so a redraw never flickers.
 package term
 
 import (
-	"fmt"
+	"bytes"
 	"io"
 	"os"
+	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coach-dev/coach/coach"
 	xterm "golang.org/x/term"
 )
 
-// Keys maps a key to a command; the help line lists them.
-var Keys = map[byte]coach.Command{
-	' ': coach.CmdToggle,
-	'p': coach.CmdToggle,
-	'n': coach.CmdNext,
-	'b': coach.CmdBack,
-	'r': coach.CmdRepeat,
-	'h': coach.CmdPain,
-	'q': coach.CmdStop,
-	3:   coach.CmdStop, // Ctrl-C: in raw mode it is a byte, not a signal
-	4:   coach.CmdStop, // Ctrl-D
-	't': coach.Rate(10),
+// Options tune a view; the zero value is what coach run uses.
+type Options struct {
+	// Interval is the least time between two redraws of the status area
+	// (states arriving faster are coalesced: the latest wins). 0 means
+	// 50 ms, at most 20 redraws a second.
+	Interval time.Duration
+	// Width and Height fix the size of the status area instead of asking
+	// the terminal at every redraw (0: ask; 80 columns when it cannot say).
+	Width, Height int
+	// Plain prints log lines even when out is a terminal. Keys still work
+	// when in is a terminal. TERM=dumb implies it.
+	Plain bool
 }
 
-func init() {
-	// Digits answer a pain check-in (t is ten).
-	for d := byte('0'); d <= '9'; d++ {
-		Keys[d] = coach.Rate(int(d - '0'))
-	}
-}
-
-const help = "space pause · n next · b back (bb: previous) · r repeat · h it hurts · q quit"
+const (
+	hideCursor = "\x1b[?25l"
+	showCursor = "\x1b[?25h"
+	syncStart  = "\x1b[?2026h"
+	syncEnd    = "\x1b[?2026l"
+	maxQueued  = 4096 // plain lines waiting on a stuck output before new ones are dropped
+)
 
 // View draws session states. Its methods are safe from any goroutine.
 type View struct {
+	cfg   Options
 	in    *os.File
 	out   io.Writer
-	tty   bool
-	fd    int
+	outFd int  // the terminal to ask for the size; -1 if none
+	live  bool // redraw one status area (else plain lines)
+	keys  bool // in is a terminal in raw mode: Keys reads it
 	saved *xterm.State
+	inFd  int
 
-	states chan coach.State
-	logs   chan string // plain mode: every line, in order, never coalesced
-	done   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	mu         sync.Mutex // guards the fields up to closed
+	pending    coach.State
+	hasPending bool
+	queue      []string // plain: log lines in order; live: messages to print above the area
+	plain      plainLog
+	summary    *coach.Summary
+	closed     bool
 
-	lines int         // owned by the draw goroutine
-	last  coach.State // owned by the draw goroutine
-	plain string      // owned by the caller of State (the session goroutine)
+	wake  chan struct{} // cap 1: something is waiting in pending or queue
+	done  chan struct{} // closed by Close
+	winch chan os.Signal
+	wg    sync.WaitGroup // the draw goroutine and the key reader
+
+	wmu sync.Mutex // one writer to out at a time
+
+	// Owned by the draw goroutine.
+	last    coach.State
+	hasLast bool
+	shown   []int // the display widths of the lines now on screen
+	onShow  []string
+	shownW  int
+	draws   atomic.Int64 // redraws written, for tests
+
+	kr          *keyReader
+	keysOnce    sync.Once
+	closeOnce   sync.Once
+	restoreOnce sync.Once
 }
 
-// New makes a view. With a terminal on both in and out it redraws one
-// status area and reads keys in raw mode; otherwise it prints a line per
-// change and reads no keys.
-func New(in *os.File, out io.Writer) *View {
-	v := &View{in: in, out: out, states: make(chan coach.State, 1), logs: make(chan string, 1024), done: make(chan struct{})}
-	if f, ok := out.(*os.File); ok && in != nil && xterm.IsTerminal(int(in.Fd())) && xterm.IsTerminal(int(f.Fd())) {
-		v.tty = true
-		v.fd = int(in.Fd())
-		if st, err := xterm.MakeRaw(v.fd); err == nil {
-			v.saved = st
-		}
-		fmt.Fprint(v.out, "\x1b[?25l") // hide the cursor while the status area lives
+// New makes a view of a session on in and out (usually os.Stdin and
+// os.Stdout); opts is optional, at most one.
+//
+// With a terminal on in and on out it takes in to raw mode for single
+// keys, hides the cursor and redraws one status area in place. With a
+// terminal on in only (output to a file or a pipe) it reads keys and
+// prints plain lines. Without a terminal on in it prints plain lines and
+// reads no keys. Whatever New changed, Close, Restore or a Guard undo.
+func New(in *os.File, out io.Writer, opts ...Options) *View {
+	var cfg Options
+	if len(opts) > 0 {
+		cfg = opts[0]
 	}
-	v.wg.Add(1)
-	go v.draw()
+	if os.Getenv("TERM") == "dumb" {
+		cfg.Plain = true
+	}
+	inTTY := in != nil && xterm.IsTerminal(int(in.Fd()))
+	outFd := -1
+	if f, ok := out.(*os.File); ok && f != nil && xterm.IsTerminal(int(f.Fd())) {
+		outFd = int(f.Fd())
+	}
+	v := newView(in, out, cfg, inTTY && outFd >= 0 && !cfg.Plain)
+	v.outFd = outFd
+	if inTTY {
+		v.inFd = int(in.Fd())
+		if st, err := enterRaw(v.inFd); err == nil {
+			v.saved = st
+			if kr, err := newKeyReader(in); err == nil {
+				v.kr, v.keys = kr, true
+			}
+		}
+	}
+	v.start()
 	return v
 }
 
-// TTY reports whether the view redraws and reads keys.
-func (v *View) TTY() bool { return v.tty }
+// newView makes a view that has not touched any terminal yet.
+func newView(in *os.File, out io.Writer, cfg Options, live bool) *View {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 50 * time.Millisecond
+	}
+	return &View{cfg: cfg, in: in, out: out, outFd: -1, inFd: -1, live: live,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
 
-// State hands a state to the view without blocking: on a terminal the
-// latest one wins; in plain mode each new line is queued (and dropped only
-// if a thousand are waiting on a stuck output).
+func (v *View) start() {
+	if v.live || v.saved != nil {
+		register(v)
+	}
+	if v.live {
+		v.write(hideCursor) // while the status area lives
+		if len(resizeSignals) > 0 {
+			v.winch = make(chan os.Signal, 1)
+			signal.Notify(v.winch, resizeSignals...)
+		}
+	}
+	v.wg.Add(1)
+	go v.loop()
+}
+
+// TTY reports whether the view redraws a status area in place.
+func (v *View) TTY() bool { return v.live }
+
+// ReadsKeys reports whether Keys will read single keys from the terminal.
+func (v *View) ReadsKeys() bool { return v.keys }
+
+// State hands a state to the view without blocking; call it from
+// Session.OnState. On a terminal the latest state wins and the area is
+// redrawn at most every Options.Interval. In plain mode each change of
+// exercise, side, set, rep or phase, and each new caption, is one line,
+// none coalesced away (a thousand lines waiting on a stuck output are
+// the most kept).
 func (v *View) State(st coach.State) {
-	if !v.tty {
-		line := PlainLine(st)
-		if line == "" {
-			return
-		}
-		// Only what happens is compared, not the clock at the front.
-		what := line[strings.IndexByte(line, ' '):]
-		if what == v.plain {
-			return
-		}
-		v.plain = what
-		select {
-		case v.logs <- line:
-		default:
-		}
+	v.mu.Lock()
+	if v.closed {
+		v.mu.Unlock()
 		return
 	}
+	if v.live {
+		v.pending, v.hasPending = st, true
+	} else if line, ok := v.plain.next(st); ok {
+		v.enqueue(line)
+	}
+	v.mu.Unlock()
+	v.poke()
+}
+
+// Log prints a message without disturbing the status area: on a terminal
+// it goes above the area, which is redrawn below it; otherwise it is one
+// more plain line. Use it (or Writer) for anything printed while the view
+// is open: a bare write to the terminal would land inside the area.
+func (v *View) Log(msg string) {
+	v.mu.Lock()
+	if !v.closed {
+		for _, l := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+			v.enqueue(clean(l))
+		}
+	}
+	v.mu.Unlock()
+	v.poke()
+}
+
+// Writer is an io.Writer whose lines go to Log, for loggers and warnings
+// (a partial last line waits for its newline, or is dropped at Close).
+func (v *View) Writer() io.Writer { return &logWriter{v: v} }
+
+type logWriter struct {
+	mu  sync.Mutex
+	v   *View
+	buf []byte
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
 	for {
-		select {
-		case v.states <- st:
-			return
-		default:
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
 		}
-		select {
-		case <-v.states:
-		default:
-		}
+		w.v.Log(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+// enqueue adds a line for the draw goroutine; v.mu is held.
+func (v *View) enqueue(line string) {
+	if len(v.queue) < maxQueued {
+		v.queue = append(v.queue, line)
 	}
 }
 
-// Keys reads single keys and sends their commands until the view closes.
-// The reader goroutine may outlive Close, blocked in read; it does nothing
-// once the view is closed.
+func (v *View) poke() {
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Keys starts reading single keys, if the view has a terminal, and sends
+// their commands (see KeyMap) until the view closes: space pauses and
+// resumes, n next, b back, r repeat, h this hurts, q or Ctrl-C stop,
+// digits and t answer a check-in. send must not block (Session.Send does
+// not). Calling Keys again does nothing.
 func (v *View) Keys(send func(coach.Command) bool) {
-	if !v.tty {
+	if !v.keys {
 		return
 	}
-	go func() {
-		buf := make([]byte, 16)
-		for {
-			n, err := v.in.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				select {
-				case <-v.done:
-					return
-				default:
-				}
-				if c, ok := Keys[b]; ok {
-					send(c)
-				}
-			}
+	v.keysOnce.Do(func() {
+		if v.kr.waits() {
+			v.wg.Add(1)
 		}
-	}()
-}
-
-func (v *View) draw() {
-	defer v.wg.Done()
-	tick := time.NewTicker(50 * time.Millisecond) // at most 20 redraws a second
-	defer tick.Stop()
-	var pending *coach.State
-	for {
-		select {
-		case line := <-v.logs:
-			fmt.Fprintln(v.out, line)
-			continue
-		case st := <-v.states:
-			pending = &st
-			continue
-		case <-tick.C:
-		case <-v.done:
-			for len(v.logs) > 0 {
-				fmt.Fprintln(v.out, <-v.logs)
-			}
-			select {
-			case st := <-v.states:
-				pending = &st
-			default:
-			}
-			if pending != nil {
-				v.show(*pending)
-			}
-			return
-		}
-		if pending != nil {
-			v.show(*pending)
-			pending = nil
-		}
-	}
-}
-
-func (v *View) show(st coach.State) {
-	v.last = st
-	width := 80
-	if w, _, err := xterm.GetSize(v.fd); err == nil && w > 10 {
-		width = w
-	}
-	lines := Render(st, width)
-	var b strings.Builder
-	if v.lines > 0 {
-		fmt.Fprintf(&b, "\r\x1b[%dA", v.lines)
-	}
-	for _, l := range lines {
-		b.WriteString("\r\x1b[2K")
-		b.WriteString(l)
-		b.WriteString("\r\n")
-	}
-	b.WriteString("\x1b[J")
-	io.WriteString(v.out, b.String())
-	v.lines = len(lines)
-}
-
-// Close draws the last state and restores the terminal. Safe to call more
-// than once and from a deferred call during a panic.
-func (v *View) Close() {
-	v.once.Do(func() {
-		close(v.done)
-		v.wg.Wait()
-		v.restore()
+		go v.readKeys(send)
 	})
 }
 
+func (v *View) readKeys(send func(coach.Command) bool) {
+	if v.kr.waits() {
+		defer v.wg.Done()
+	}
+	defer v.guard()
+	buf := make([]byte, 64)
+	for {
+		n, err := v.kr.read(buf)
+		if err != nil {
+			return
+		}
+		for _, c := range DecodeKeys(buf[:n]) {
+			select {
+			case <-v.done:
+				return
+			default:
+			}
+			send(c)
+		}
+	}
+}
+
+// End records how the session ended (the summary Session.Run returned)
+// for the final redraw, then closes the view.
+func (v *View) End(sum coach.Summary) {
+	v.mu.Lock()
+	if !v.closed {
+		v.summary = &sum
+	}
+	v.mu.Unlock()
+	v.Close()
+}
+
+// Close draws the end state ("Session finished — 11:44, 5 of 5
+// exercises"), stops reading keys, shows the cursor and restores the
+// terminal. It is safe to call more than once and from a deferred call
+// during a panic. Do not call it from the send function given to Keys.
+func (v *View) Close() {
+	v.closeOnce.Do(func() {
+		v.mu.Lock()
+		v.closed = true
+		v.mu.Unlock()
+		close(v.done)
+		if v.kr != nil {
+			v.kr.interrupt()
+		}
+		v.wg.Wait()
+		if v.kr != nil && v.kr.waits() {
+			v.kr.close()
+		}
+		if v.winch != nil {
+			signal.Stop(v.winch)
+		}
+		v.restore()
+		unregister(v)
+	})
+}
+
+// restore gives the terminal back (once): modes first, they matter most.
 func (v *View) restore() {
-	if !v.tty {
+	v.restoreOnce.Do(func() {
+		if v.saved != nil {
+			xterm.Restore(v.inFd, v.saved)
+		}
+		if v.live {
+			v.write(showCursor)
+		}
+	})
+}
+
+// guard restores the terminal if a goroutine of the view panics.
+func (v *View) guard() {
+	if r := recover(); r != nil {
+		Restore()
+		v.restore()
+		panic(r)
+	}
+}
+
+// write writes s to out whole. A writer stuck for a long time (a panic
+// inside a write, a terminal that stopped reading) does not keep
+// Restore from showing the cursor: after a while it writes anyway.
+func (v *View) write(s string) {
+	locked := v.wmu.TryLock()
+	for i := 0; !locked && i < 100; i++ {
+		time.Sleep(2 * time.Millisecond)
+		locked = v.wmu.TryLock()
+	}
+	if locked {
+		defer v.wmu.Unlock()
+	}
+	io.WriteString(v.out, s)
+}
+
+// loop is the draw goroutine: it writes everything the view prints.
+func (v *View) loop() {
+	defer v.wg.Done()
+	defer v.guard()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var timerC <-chan time.Time
+	var lastDraw time.Time
+	for {
+		force := false
+		select {
+		case <-v.wake:
+		case <-timerC:
+			timerC = nil
+		case <-v.winch:
+			force = true
+		case <-v.done:
+			v.final()
+			return
+		}
+		v.mu.Lock()
+		queue := v.queue
+		v.queue = nil
+		v.mu.Unlock()
+		if !v.live {
+			v.printLines(queue)
+			continue
+		}
+		if len(queue) > 0 {
+			v.printAbove(queue)
+			force = true
+		}
+		if wait := v.cfg.Interval - time.Since(lastDraw); wait > 0 && !force {
+			if timerC == nil {
+				timer.Reset(wait)
+				timerC = timer.C
+			}
+			continue
+		}
+		if v.takePending() || force {
+			if v.hasLast {
+				v.paint(Render(v.last, v.width()-1), force)
+				lastDraw = time.Now()
+			}
+		}
+	}
+}
+
+// takePending moves the latest state handed over into v.last.
+func (v *View) takePending() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.hasPending {
+		return false
+	}
+	v.last, v.hasLast, v.hasPending = v.pending, true, false
+	return true
+}
+
+func (v *View) final() {
+	v.mu.Lock()
+	queue := v.queue
+	v.queue = nil
+	sum := v.summary
+	v.mu.Unlock()
+	if !v.live {
+		v.printLines(queue)
 		return
 	}
-	fmt.Fprint(v.out, "\x1b[?25h")
-	if v.saved != nil {
-		xterm.Restore(v.fd, v.saved)
+	if len(queue) > 0 {
+		v.printAbove(queue)
+	}
+	v.takePending()
+	if v.hasLast || sum != nil {
+		v.paint(RenderEnd(v.last, sum, v.width()-1), true)
 	}
 }
 
-// Render lays a state out in lines no wider than width.
-func Render(st coach.State, width int) []string {
-	var lines []string
-	add := func(s string) { lines = append(lines, truncate(s, width)) }
+// printLines writes plain lines. In raw mode the terminal still turns
+// "\n" into "\r\n" (OPOST stays on), so one form serves every output.
+func (v *View) printLines(lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	v.write(strings.Join(lines, "\n") + "\n")
+}
 
-	clock := fmt.Sprintf("%s / %s", mmss(st.ElapsedMS), mmss(st.DurationMS))
-	barW := max(10, min(40, width-utf8.RuneCountInString(st.Title)-len(clock)-14))
-	add(fmt.Sprintf("%s  %s %3.0f%%  %s", st.Title, bar(st.Progress, barW), st.Progress*100, clock))
+// printAbove erases the status area, prints messages where it was and
+// leaves the area to be drawn again below them.
+func (v *View) printAbove(msgs []string) {
+	var b strings.Builder
+	b.WriteString(syncStart)
+	b.WriteString(v.up(v.width()))
+	b.WriteString("\x1b[J")
+	for _, m := range msgs {
+		b.WriteString(m)
+		b.WriteString("\r\n")
+	}
+	b.WriteString(syncEnd)
+	v.write(b.String())
+	v.shown, v.onShow = nil, nil
+}
 
-	switch {
-	case st.Exercise != nil:
-		parts := []string{fmt.Sprintf("Exercise %d of %d: %s", st.ExerciseIndex+1, st.ExerciseCount, st.Exercise.Name)}
-		if st.Side != "" {
-			parts = append(parts, st.Side+" side")
+// paint draws lines over the status area in place: cursor up to its first
+// line, each line written over the old one and erased to its end, then
+// whatever is left below erased. Nothing is cleared first, so nothing
+// flickers. Unchanged lines at an unchanged width are not redrawn.
+func (v *View) paint(lines []string, force bool) {
+	w := v.width()
+	if h := v.height(); h > 1 && len(lines) > h-1 {
+		lines = lines[:h-1] // taller than the screen, moving up would scroll it away
+	}
+	if !force && w == v.shownW && slices.Equal(lines, v.onShow) {
+		return
+	}
+	var b strings.Builder
+	b.WriteString(syncStart)
+	b.WriteString(v.up(w))
+	widths := make([]int, len(lines))
+	for i, l := range lines {
+		b.WriteString(l)
+		b.WriteString("\x1b[K\r\n")
+		widths[i] = stringWidth(l)
+	}
+	b.WriteString("\x1b[J")
+	b.WriteString(syncEnd)
+	v.write(b.String())
+	v.shown, v.onShow, v.shownW = widths, lines, w
+	v.draws.Add(1)
+}
+
+// up moves the cursor to the first line of the status area on a screen
+// w columns wide. A terminal that got narrower may have rewrapped the
+// lines drawn at the old width, each into as many rows as it now needs.
+func (v *View) up(w int) string {
+	rows := 0
+	for _, lw := range v.shown {
+		rows += max(1, (lw+w-1)/max(w, 1))
+	}
+	if rows == 0 {
+		return "\r"
+	}
+	return "\r\x1b[" + strconv.Itoa(rows) + "A"
+}
+
+// width is the terminal's width now; the area uses one column less, so a
+// full line never makes the terminal wrap.
+func (v *View) width() int {
+	if v.cfg.Width > 0 {
+		return v.cfg.Width
+	}
+	if v.outFd >= 0 {
+		if w, _, err := xterm.GetSize(v.outFd); err == nil && w > 0 {
+			return w
 		}
-		if st.Sets > 1 && st.Set > 0 {
-			parts = append(parts, fmt.Sprintf("set %d of %d", st.Set, st.Sets))
+	}
+	return 80
+}
+
+func (v *View) height() int {
+	if v.cfg.Height > 0 {
+		return v.cfg.Height
+	}
+	if v.outFd >= 0 {
+		if _, h, err := xterm.GetSize(v.outFd); err == nil {
+			return h
 		}
-		if st.Rep > 0 {
-			parts = append(parts, fmt.Sprintf("rep %d of %d", st.Rep, st.Reps))
-		}
-		add(strings.Join(parts, " · "))
-	case st.Finished:
-		add("Session finished. Well done.")
-	case st.Stopped:
-		add("Session stopped.")
-	default:
-		add("Getting started")
 	}
-
-	phase := phaseName(st.Phase)
-	if st.HoldMS > 0 {
-		left := (st.HoldLeftMS + 999) / 1000
-		done := 1 - float64(st.HoldLeftMS)/float64(st.HoldMS)
-		phase = fmt.Sprintf("Hold %s %2ds left", bar(done, 20), left)
-	} else if st.PhaseLeftMS > 0 && phase != "" {
-		phase = fmt.Sprintf("%s · %ds", phase, (st.PhaseLeftMS+999)/1000)
-	}
-	if st.Phase == coach.PhaseCheckInBefore || st.Phase == coach.PhaseCheckInAfter {
-		phase = fmt.Sprintf("Pain right now? Press 0-9, t for 10 · %ds", (st.PhaseLeftMS+999)/1000)
-	}
-	if st.Paused {
-		phase = "PAUSED (space to resume) · " + phase
-	}
-	add(phase)
-
-	if st.Caption != "" {
-		add("“" + st.Caption + "”")
-	} else {
-		add("")
-	}
-	if st.Next != "" {
-		add("Next: " + st.Next + "   " + mmss(st.RemainingMS) + " left")
-	} else {
-		add(mmss(st.RemainingMS) + " left")
-	}
-	add(help)
-	return lines
-}
-
-// PlainLine is the log line for a state when there is no terminal.
-func PlainLine(st coach.State) string {
-	t := fmt.Sprintf("%s.%d", mmss(st.ElapsedMS), st.ElapsedMS%1000/100)
-	var parts []string
-	switch {
-	case st.Finished:
-		return t + "  session finished"
-	case st.Stopped:
-		return t + "  session stopped"
-	case st.Exercise != nil:
-		parts = append(parts, st.Exercise.ID)
-	default:
-		parts = append(parts, st.Routine)
-	}
-	if st.Side != "" {
-		parts = append(parts, st.Side)
-	}
-	if st.Sets > 1 && st.Set > 0 {
-		parts = append(parts, fmt.Sprintf("set %d/%d", st.Set, st.Sets))
-	}
-	if st.Rep > 0 {
-		parts = append(parts, fmt.Sprintf("rep %d/%d", st.Rep, st.Reps))
-	}
-	parts = append(parts, st.Phase)
-	if st.Paused {
-		parts = append(parts, "paused")
-	}
-	if st.Caption == "" {
-		return ""
-	}
-	return t + "  " + strings.Join(parts, "  ") + "  " + fmt.Sprintf("%q", st.Caption)
-}
-
-func phaseName(p string) string {
-	switch p {
-	case "intro":
-		return "Welcome"
-	case "setup":
-		return "Get into position"
-	case "ready":
-		return "Get ready"
-	case "set-rest", "rest":
-		return "Rest"
-	case "switch":
-		return "Change sides"
-	case "breathe-in":
-		return "Breathe in"
-	case "breathe-out":
-		return "Breathe out"
-	case "finish":
-		return "Finished"
-	case coach.PhaseCheckInBefore, coach.PhaseCheckInAfter:
-		return "Check-in"
-	case "":
-		return ""
-	}
-	return strings.ToUpper(p[:1]) + p[1:]
-}
-
-func bar(frac float64, width int) string {
-	frac = max(0, min(1, frac))
-	full := int(frac*float64(width) + 0.5)
-	return "▕" + strings.Repeat("█", full) + strings.Repeat("░", width-full) + "▏"
-}
-
-func mmss(ms int64) string {
-	s := max(ms, 0) / 1000
-	return fmt.Sprintf("%02d:%02d", s/60, s%60)
-}
-
-// truncate cuts s to width runes, marking the cut with an ellipsis.
-func truncate(s string, width int) string {
-	if utf8.RuneCountInString(s) <= width {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max(width-1, 0)]) + "…"
+	return 0
 }
