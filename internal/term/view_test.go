@@ -58,6 +58,7 @@ func frames(out string) [][]string {
 	for _, f := range strings.Split(out, syncStart)[1:] {
 		f, _, _ = strings.Cut(f, syncEnd)
 		f = cursorUp.ReplaceAllString(f, "")
+		f = strings.ReplaceAll(f, "\r\r\n", "\r\n") // a terminal's ONLCR adds a \r to ours
 		f = strings.TrimSuffix(f, "\x1b[J")
 		f = strings.TrimSuffix(f, "\r\n")
 		fs = append(fs, strings.Split(anyCSI.ReplaceAllString(f, ""), "\r\n"))
