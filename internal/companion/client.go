@@ -1,7 +1,6 @@
 package companion
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -9,37 +8,34 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Timing of the websocket, after gorilla's chat example.
-const (
-	writeWait  = 5 * time.Second
-	pongWait   = 30 * time.Second
-	pingPeriod = pongWait * 9 / 10
-	maxMessage = 4096 // a bigger frame closes the connection
-)
-
 // Controller is what a page may ask of the session: the same commands as
-// the keyboard, nothing more.
+// the keyboard, nothing more. *coach.Session is one.
 type Controller interface {
 	Send(coach.Command) bool
 }
 
-// client is one page. Exactly one goroutine (writePump) writes to conn.
+// client is one connected page. Exactly one goroutine (writePump) writes to
+// conn; one (readPump) reads from it. Nobody else touches conn except to
+// close it.
 type client struct {
 	conn  *websocket.Conn
+	t     timing
 	state chan []byte // one slot: the latest state wins
-	cues  chan []byte
-	errs  chan []byte
-	done  chan struct{}
+	cues  chan []byte // bounded: a page that fills it is dropped
+	errs  chan []byte // replies to bad messages; dropped if the page floods us
+	dead  chan struct{}
 	once  sync.Once
 }
 
-func newClient(conn *websocket.Conn) *client {
-	return &client{conn: conn, state: make(chan []byte, 1), cues: make(chan []byte, cueQueue),
-		errs: make(chan []byte, 4), done: make(chan struct{})}
+func newClient(conn *websocket.Conn, t timing) *client {
+	return &client{conn: conn, t: t, state: make(chan []byte, 1), cues: make(chan []byte, cueQueue),
+		errs: make(chan []byte, 4), dead: make(chan struct{})}
 }
 
-// offerState replaces whatever state is waiting: a slow page gets the
-// latest snapshot, never a backlog.
+// offerState puts b in the mailbox, replacing a state the page has not
+// taken yet: a slow page gets the latest snapshot, never a backlog. Only the
+// hub's goroutine (or register, under the hub's lock) offers, so the loop
+// ends at once: the writer can only empty the slot, never fill it.
 func (c *client) offerState(b []byte) {
 	for {
 		select {
@@ -54,7 +50,7 @@ func (c *client) offerState(b []byte) {
 	}
 }
 
-// offerCue queues a cue event; false means the client cannot keep up.
+// offerCue queues a cue event; false means the page cannot keep up.
 func (c *client) offerCue(b []byte) bool {
 	select {
 	case c.cues <- b:
@@ -64,38 +60,45 @@ func (c *client) offerCue(b []byte) bool {
 	}
 }
 
-func (c *client) close() {
+// kill disconnects the page at once; both pumps then end.
+func (c *client) kill() {
 	c.once.Do(func() {
-		close(c.done)
+		close(c.dead)
 		c.conn.Close()
 	})
 }
 
-func (c *client) write(b []byte) error {
-	c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	return c.conn.WriteMessage(websocket.TextMessage, b)
+func (c *client) write(kind int, b []byte) error {
+	c.conn.SetWriteDeadline(time.Now().Add(c.t.writeWait))
+	return c.conn.WriteMessage(kind, b)
 }
 
-func (c *client) writePump() {
-	ping := time.NewTicker(pingPeriod)
+// writePump sends what the hub offers, and pings. When bye closes (the hub
+// is shutting down) it sends what is still pending, a close frame, and hangs
+// up. done is called as it returns.
+func (c *client) writePump(bye <-chan struct{}, done func()) {
+	ping := time.NewTicker(c.t.pingPeriod)
 	defer func() {
 		ping.Stop()
-		c.close()
+		c.kill()
+		done()
 	}()
 	for {
 		var err error
 		select {
-		case <-c.done:
+		case <-c.dead:
 			return
-		case b := <-c.state:
-			err = c.write(b)
+		case <-bye:
+			c.goodbye()
+			return
 		case b := <-c.cues:
-			err = c.write(b)
+			err = c.write(websocket.TextMessage, b)
+		case b := <-c.state:
+			err = c.write(websocket.TextMessage, b)
 		case b := <-c.errs:
-			err = c.write(b)
+			err = c.write(websocket.TextMessage, b)
 		case <-ping.C:
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			err = c.conn.WriteMessage(websocket.PingMessage, nil)
+			err = c.write(websocket.PingMessage, nil)
 		}
 		if err != nil {
 			return
@@ -103,49 +106,54 @@ func (c *client) writePump() {
 	}
 }
 
-// commandMsg is what a page sends.
-type commandMsg struct {
-	Type    string `json:"type"`
-	Command string `json:"command"`
+func (c *client) goodbye() {
+	drain := func(ch chan []byte) bool {
+		for {
+			select {
+			case b := <-ch:
+				if c.write(websocket.TextMessage, b) != nil {
+					return false
+				}
+			default:
+				return true
+			}
+		}
+	}
+	if drain(c.cues) && drain(c.state) {
+		c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "coach has stopped"))
+	}
 }
 
-func (c *client) readPump(ctl Controller) {
-	defer c.close()
+// readPump reads the page's commands until it leaves, goes silent past
+// pongWait, or sends a frame over maxMessage (gorilla then answers with
+// close code 1009 and the read fails).
+func (c *client) readPump(ctl func() Controller) {
+	defer c.kill()
 	c.conn.SetReadLimit(maxMessage)
-	c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetReadDeadline(time.Now().Add(c.t.pongWait))
 	c.conn.SetPongHandler(func(string) error {
-		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		return c.conn.SetReadDeadline(time.Now().Add(c.t.pongWait))
 	})
 	for {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
-			return // includes a frame over maxMessage: the connection closes
+			return
 		}
-		c.conn.SetReadDeadline(time.Now().Add(pongWait))
-		var m commandMsg
-		if err := json.Unmarshal(data, &m); err != nil {
-			c.sendError("malformed message: " + err.Error())
-			continue
-		}
-		if m.Type != "command" {
-			c.sendError(`unknown message type "` + m.Type + `"; send {"type":"command","command":"pause"}`)
-			continue
-		}
-		cmd, err := coach.ParseCommand(m.Command)
+		c.conn.SetReadDeadline(time.Now().Add(c.t.pongWait))
+		cmd, err := decodeCommand(data)
 		if err != nil {
 			c.sendError(err.Error())
 			continue
 		}
-		if ctl != nil && !ctl.Send(cmd) {
-			c.sendError("the session is busy; try again")
+		if k := ctl(); k == nil || !k.Send(cmd) {
+			c.sendError("the session is not taking commands right now; try again")
 		}
 	}
 }
 
 func (c *client) sendError(msg string) {
-	b, _ := json.Marshal(errorMsg{Type: "error", Message: msg})
 	select {
-	case c.errs <- b:
+	case c.errs <- encodeError(msg):
 	default:
 	}
 }

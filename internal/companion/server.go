@@ -2,10 +2,7 @@ package companion
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,15 +10,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
+	"syscall"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/gorilla/websocket"
-	qrcode "github.com/skip2/go-qrcode"
 )
 
 //go:embed page
@@ -34,30 +31,54 @@ const DefaultAddr = "127.0.0.1:8765"
 // portTries is how many ports after a busy one are tried.
 const portTries = 20
 
-const tokenCookie = "coach_token"
+// endGrace is how long a server whose context ends waits for the session's
+// last (stopped) state before it hangs up, so pages can show the summary.
+const endGrace = 500 * time.Millisecond
 
 // Options configure a server.
 type Options struct {
-	Addr       string     // host:port; a busy port moves to the next free one
-	Token      string     // access token for non-loopback addresses; generated if empty
-	Controller Controller // where page commands go
+	// Addr is host:port (default DefaultAddr). If the port is busy the
+	// next free one up to +20 is used; URL and Addr tell which.
+	Addr string
+	// Token is the access token. Off loopback it is required, and generated
+	// (128 random bits) if empty; on loopback a given token is enforced too.
+	Token string
+	// Controller receives page commands; Attach sets it to the session.
+	Controller Controller
 	// History, if set, answers GET /history for the page's last-days strip.
 	History func() (any, error)
 }
 
-// Server is the companion web server.
+// Server is the companion web server: GET / (the page), GET /ws (the
+// websocket), GET /history (optional).
 type Server struct {
-	Hub   *Hub
-	ln    net.Listener
-	srv   *http.Server
-	token string // "" on loopback
-	hosts map[string]bool
-	ctl   atomic.Pointer[controllerBox]
-	up    websocket.Upgrader
+	hub    *Hub
+	ln     net.Listener
+	srv    *http.Server
+	token  string // "" when not required
+	cookie string
+	lan    bool
+	hosts  hostSet
+	ctl    atomic.Pointer[controllerBox]
+	up     websocket.Upgrader
+
+	started   atomic.Bool
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// New binds the address (or the next free port) and prepares the server.
+// controllerBox lets the controller be swapped atomically (Attach may come
+// after Start).
+type controllerBox struct{ Controller }
+
+// New binds the address (or the next free port) and prepares the server;
+// Start serves it.
 func New(opt Options) (*Server, error) {
+	return newServer(opt, defaultTiming)
+}
+
+func newServer(opt Options, t timing) (*Server, error) {
 	if opt.Addr == "" {
 		opt.Addr = DefaultAddr
 	}
@@ -70,127 +91,65 @@ func New(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("companion address %q: bad port", opt.Addr)
 	}
 	var ln net.Listener
-	for i := 0; i <= portTries; i++ {
+	for i := 0; i <= portTries && port+i <= 65535; i++ {
 		ln, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port+i)))
-		if err == nil || port == 0 {
+		if err == nil || port == 0 || !addrInUse(err) {
 			break
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("companion: %w", err)
 	}
-	s := &Server{Hub: NewHub(), ln: ln, hosts: map[string]bool{}}
-	s.ctl.Store(&controllerBox{opt.Controller})
-	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
-	if !loopback {
-		s.token = opt.Token
-		if s.token == "" {
-			b := make([]byte, 16)
-			if _, err := rand.Read(b); err != nil {
-				ln.Close()
-				return nil, fmt.Errorf("companion token: %w", err)
-			}
-			s.token = hex.EncodeToString(b)
+	s := &Server{ln: ln, lan: !isLoopback(host), hosts: ownHosts(host), closing: make(chan struct{})}
+	s.token = opt.Token
+	if s.lan && s.token == "" {
+		if s.token, err = newToken(); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("companion token: %w", err)
 		}
 	}
-	s.allowHosts(host)
-	s.up = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096, CheckOrigin: s.sameOrigin}
+	_, boundPort, _ := net.SplitHostPort(ln.Addr().String())
+	s.cookie = "coach_token_" + boundPort // cookies ignore ports; two servers must not share one
+	s.hub = newHub(t)
+	s.ctl.Store(&controllerBox{opt.Controller})
+	s.up = websocket.Upgrader{
+		ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+		HandshakeTimeout: 5 * time.Second,
+		CheckOrigin:      sameOrigin,
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			http.Error(w, reason.Error(), status)
+		},
+	}
 	mux := http.NewServeMux()
 	page, _ := fs.Sub(pageFS, "page")
 	mux.Handle("GET /", http.FileServerFS(page))
 	mux.HandleFunc("GET /ws", s.serveWS)
-	if opt.History != nil {
-		mux.HandleFunc("GET /history", func(w http.ResponseWriter, r *http.Request) {
-			v, err := opt.History()
-			if err != nil {
-				http.Error(w, "history unavailable", http.StatusServiceUnavailable)
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(v)
-		})
-	}
-	s.srv = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 5 * time.Second}
+	mux.HandleFunc("GET /history", func(w http.ResponseWriter, r *http.Request) {
+		if opt.History == nil {
+			http.NotFound(w, r)
+			return
+		}
+		v, err := opt.History()
+		if err != nil {
+			http.Error(w, "history unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	})
+	s.srv = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	return s, nil
 }
 
-// allowHosts lists the names this server answers to; any other Host header
-// is refused, so a DNS-rebinding page cannot reach it.
-func (s *Server) allowHosts(bound string) {
-	add := func(h string) { s.hosts[strings.ToLower(h)] = true }
-	for _, h := range []string{"localhost", "127.0.0.1", "::1"} {
-		add(h)
-	}
-	if name, err := os.Hostname(); err == nil {
-		add(name)
-		add(name + ".local")
-	}
-	ip := net.ParseIP(bound)
-	if ip != nil && ip.IsUnspecified() {
-		if addrs, err := net.InterfaceAddrs(); err == nil {
-			for _, a := range addrs {
-				if n, ok := a.(*net.IPNet); ok {
-					add(n.IP.String())
-				}
-			}
-		}
-	} else if bound != "" {
-		add(bound)
-	}
-}
-
-func (s *Server) hostAllowed(hostport string) bool {
-	h := hostport
-	if hh, _, err := net.SplitHostPort(hostport); err == nil {
-		h = hh
-	}
-	h = strings.Trim(strings.ToLower(h), "[]")
-	return s.hosts[h]
-}
-
-// sameOrigin refuses cross-origin websocket handshakes.
-func (s *Server) sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true // not a browser; the Host and token checks still apply
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(u.Host, r.Host)
-}
-
-// guard checks the Host header and, off loopback, the token.
-func (s *Server) guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hostAllowed(r.Host) {
-			http.Error(w, "unknown host", http.StatusForbidden)
-			return
-		}
-		if s.token != "" {
-			got := r.URL.Query().Get("token")
-			if got == "" {
-				if c, err := r.Cookie(tokenCookie); err == nil {
-					got = c.Value
-				}
-			}
-			if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
-				http.Error(w, "this page needs the access token coach printed", http.StatusUnauthorized)
-				return
-			}
-			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		}
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
+// addrInUse reports whether Listen failed because the port is taken (as
+// opposed to, say, an address that is not this machine's).
+func addrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") ||
+		strings.Contains(err.Error(), "Only one usage of each socket address")
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	if !s.sameOrigin(r) {
+	if !sameOrigin(r) {
 		http.Error(w, "cross-origin websocket refused", http.StatusForbidden)
 		return
 	}
@@ -198,90 +157,132 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := newClient(conn)
-	s.Hub.register(c)
-	go c.writePump()
+	c := newClient(conn, s.hub.t)
+	if !s.hub.register(c) {
+		c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "coach has stopped"))
+		conn.Close()
+		return
+	}
+	go c.writePump(s.hub.bye, s.hub.writers.Done)
 	go func() {
-		c.readPump(s.ctl.Load().Controller)
-		s.Hub.unregister(c)
+		c.readPump(s.controller)
+		s.hub.unregister(c)
 	}()
 }
 
-// Start serves until ctx ends or Close.
-func (s *Server) Start(ctx context.Context) {
+func (s *Server) controller() Controller { return s.ctl.Load().Controller }
+
+// Start serves in the background until ctx ends or Close is called. When
+// ctx ends, the server waits briefly for the session's final state so the
+// pages can show their summary, then closes.
+func (s *Server) Start(ctx context.Context) error {
+	select {
+	case <-s.closing:
+		return errors.New("companion: server is closed")
+	default:
+	}
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("companion: already started")
+	}
 	go s.srv.Serve(s.ln)
 	go func() {
-		<-ctx.Done()
-		s.Close()
+		select {
+		case <-ctx.Done():
+			select {
+			case <-s.hub.Ended():
+			case <-time.After(endGrace):
+			}
+			s.Close()
+		case <-s.closing:
+		}
 	}()
+	return nil
 }
 
-// Addr is the bound address.
+// Publish sends a state to every page. It never blocks and never waits on
+// the network; call it from the session's OnState (Attach does).
+func (s *Server) Publish(st coach.State) { s.hub.Publish(st) }
+
+// Attach wires a session: every changed state goes to the pages (each new
+// caption also as a cue event), and page commands go to the session.
+func (s *Server) Attach(sess *coach.Session) {
+	s.ctl.Store(&controllerBox{sess})
+	sess.OnState(s.hub.Publish)
+}
+
+// Addr is the bound address, host:port.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL is the page's address, with the token off loopback.
+// LAN reports whether the server listens beyond this machine.
+func (s *Server) LAN() bool { return s.lan }
+
+// Token is the access token, "" when none is required.
+func (s *Server) Token() string { return s.token }
+
+// Clients is the number of connected pages.
+func (s *Server) Clients() int { return s.hub.Clients() }
+
+// URL is the page's address, with ?token= when one is required. On a
+// wildcard address (0.0.0.0, ::) it names this machine's LAN address, so
+// the URL (and its QR code) works from a phone.
 func (s *Server) URL() string {
 	host, port, _ := net.SplitHostPort(s.Addr())
-	ip := net.ParseIP(host)
-	if ip != nil && ip.IsUnspecified() {
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = lanIP()
 	}
 	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: "/"}
 	if s.token != "" {
-		u.RawQuery = "token=" + s.token
+		u.RawQuery = url.Values{"token": {s.token}}.Encode()
 	}
 	return u.String()
 }
 
-// lanIP picks an address another device on the network can reach.
+// lanIP picks an address another device on the network can reach: a
+// private IPv4 address of an interface that is up, else any non-loopback
+// IPv4 address, else loopback.
 func lanIP() string {
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
-			return n.IP.String()
+	var fallback string
+	ifaces, _ := net.Interfaces()
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
 		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			n, ok := a.(*net.IPNet)
+			if !ok || n.IP.To4() == nil || n.IP.IsLinkLocalUnicast() {
+				continue
+			}
+			if n.IP.IsPrivate() {
+				return n.IP.String()
+			}
+			if fallback == "" {
+				fallback = n.IP.String()
+			}
+		}
+	}
+	if fallback != "" {
+		return fallback
 	}
 	return "127.0.0.1"
 }
 
-// Token is the access token ("" on loopback).
-func (s *Server) Token() string { return s.token }
-
-// QR is the URL as a QR code drawn with terminal characters.
-func (s *Server) QR() (string, error) {
-	q, err := qrcode.New(s.URL(), qrcode.Medium)
-	if err != nil {
-		return "", err
-	}
-	return q.ToSmallString(false), nil
-}
-
-// Close stops serving and disconnects every page.
+// Close sends every page the last state and a close frame (waiting at most
+// a second for slow ones), then stops serving. It is safe to call more than
+// once, concurrently, and without Start.
 func (s *Server) Close() error {
-	s.Hub.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return s.srv.Close()
-	}
-	return err
-}
-
-// Attach wires a session: every changed state goes to the pages, each new
-// line heard becomes a cue event, and page commands reach the session.
-func (s *Server) Attach(sess *coach.Session) {
-	s.ctl.Store(&controllerBox{sess})
-	last := ""
-	sess.OnState(func(st coach.State) {
-		s.Hub.Publish(st)
-		if st.Caption != "" && st.Caption != last {
-			s.Hub.PublishCue(st.Caption, st.ElapsedMS, st.Seq)
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.hub.Close()
+		if !s.started.Load() {
+			s.closeErr = s.ln.Close()
+			return
 		}
-		last = st.Caption
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.closeErr = s.srv.Close()
+		}
 	})
+	return s.closeErr
 }
-
-// controllerBox lets the controller be swapped atomically (Attach may come
-// after Start).
-type controllerBox struct{ Controller }

@@ -1,0 +1,158 @@
+package companion
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coach-dev/coach/coach"
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeController records commands; refuse makes Send report a full queue.
+type fakeController struct {
+	mu     sync.Mutex
+	cmds   []coach.Command
+	refuse bool
+}
+
+func (f *fakeController) Send(c coach.Command) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refuse {
+		return false
+	}
+	f.cmds = append(f.cmds, c)
+	return true
+}
+
+func (f *fakeController) got() []coach.Command {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]coach.Command(nil), f.cmds...)
+}
+
+// startServer serves opt (Addr defaults to a free loopback port) with the
+// given timing (nil: the real one) and closes it when the test ends.
+func startServer(t testing.TB, opt Options, tm *timing) *Server {
+	t.Helper()
+	if opt.Addr == "" {
+		opt.Addr = "127.0.0.1:0"
+	}
+	if tm == nil {
+		tm = &defaultTiming
+	}
+	s, err := newServer(opt, *tm)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, s.Start(ctx))
+	t.Cleanup(func() { cancel(); s.Close() })
+	return s
+}
+
+func wsURL(s *Server, query string) string {
+	return (&url.URL{Scheme: "ws", Host: s.Addr(), Path: "/ws", RawQuery: query}).String()
+}
+
+var dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+
+func dial(t testing.TB, s *Server, header http.Header) *websocket.Conn {
+	t.Helper()
+	c, resp, err := dialer.Dial(wsURL(s, ""), header)
+	require.NoError(t, err, "dial: %v", resp)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// msg is any server message, decoded loosely.
+type msg struct {
+	Type     string               `json:"type"`
+	Seq      uint64               `json:"seq"`
+	Routine  string               `json:"routine"`
+	Exercise *coach.ExerciseState `json:"exercise"`
+	Rep      int                  `json:"rep"`
+	Caption  string               `json:"caption"`
+	Paused   bool                 `json:"paused"`
+	Finished bool                 `json:"finished"`
+	Stopped  bool                 `json:"stopped"`
+	Text     string               `json:"text"`
+	AtMS     int64                `json:"at_ms"`
+	Message  string               `json:"message"`
+}
+
+func readMsg(c *websocket.Conn, timeout time.Duration) (msg, error) {
+	c.SetReadDeadline(time.Now().Add(timeout))
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		return msg{}, err
+	}
+	var m msg
+	err = json.Unmarshal(b, &m)
+	return m, err
+}
+
+func read(t testing.TB, c *websocket.Conn) msg {
+	t.Helper()
+	m, err := readMsg(c, 5*time.Second)
+	require.NoError(t, err)
+	return m
+}
+
+// readUntilSeq reads until a state with seq arrives; it returns how many
+// states came, and fails on a state older than one already seen.
+func readUntilSeq(t testing.TB, c *websocket.Conn, seq uint64) int {
+	t.Helper()
+	n, last := 0, uint64(0)
+	for {
+		m, err := readMsg(c, 10*time.Second)
+		if err != nil {
+			t.Errorf("waiting for state %d (last %d): %v", seq, last, err)
+			return n
+		}
+		if m.Type != typeState {
+			continue
+		}
+		n++
+		if m.Seq < last {
+			t.Errorf("state %d after state %d: a page must never go back to an older state", m.Seq, last)
+		}
+		last = m.Seq
+		if m.Seq >= seq {
+			return n
+		}
+	}
+}
+
+// readSeq reads one message and returns its seq, parsing only the start
+// (a state's seq is its second field), for readers that must keep up.
+func readSeq(c *websocket.Conn, timeout time.Duration) (uint64, error) {
+	c.SetReadDeadline(time.Now().Add(timeout))
+	_, r, err := c.NextReader()
+	if err != nil {
+		return 0, err
+	}
+	head := make([]byte, 64)
+	k, _ := io.ReadFull(r, head)
+	io.Copy(io.Discard, r)
+	m := seqRE.FindSubmatch(head[:k])
+	if m == nil {
+		return 0, nil
+	}
+	return strconv.ParseUint(string(m[1]), 10, 64)
+}
+
+var seqRE = regexp.MustCompile(`"seq":(\d+)`)
+
+// waitClients waits until the server counts n pages.
+func waitClients(t testing.TB, s *Server, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return s.Clients() == n }, 20*time.Second, 2*time.Millisecond, "want %d pages, have %d", n, s.Clients())
+}

@@ -1,0 +1,87 @@
+package companion
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/coach-dev/coach/coach"
+)
+
+// The websocket protocol (PROTOCOL.md has it in prose). Every frame is one
+// JSON object with a "type".
+const (
+	typeState   = "state"   // server → page: the full snapshot
+	typeCue     = "cue"     // server → page: a prompt as it is heard
+	typeError   = "error"   // server → page: the last message was not understood
+	typeCommand = "command" // page → server: the same commands as the keyboard
+)
+
+// maxMessage is the largest frame a page may send; a bigger one closes the
+// connection (close code 1009).
+const maxMessage = 4096
+
+// stateMsg is the full state, flattened: {"type":"state","seq":..,...}.
+type stateMsg struct {
+	Type string `json:"type"`
+	coach.State
+}
+
+// cueMsg announces a prompt as it is heard: at_ms is the session time of
+// the state whose caption it became, seq that state's sequence number.
+type cueMsg struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+	AtMS int64  `json:"at_ms"`
+	Seq  uint64 `json:"seq"`
+}
+
+type errorMsg struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// commandMsg is what a page sends.
+type commandMsg struct {
+	Type    string `json:"type"`
+	Command string `json:"command"`
+}
+
+func encodeState(st *coach.State) []byte {
+	b, err := json.Marshal(stateMsg{Type: typeState, State: *st})
+	if err != nil { // a State is plain data; this cannot happen
+		panic(err)
+	}
+	return b
+}
+
+func encodeCue(text string, atMS int64, seq uint64) []byte {
+	b, _ := json.Marshal(cueMsg{Type: typeCue, Text: text, AtMS: atMS, Seq: seq})
+	return b
+}
+
+func encodeError(msg string) []byte {
+	b, _ := json.Marshal(errorMsg{Type: typeError, Message: msg})
+	return b
+}
+
+// decodeCommand reads a page's message. The error is what the page is told;
+// the connection stays open.
+func decodeCommand(data []byte) (coach.Command, error) {
+	var m commandMsg
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil {
+		return "", fmt.Errorf("malformed message: %v", err)
+	}
+	if dec.More() {
+		return "", fmt.Errorf("malformed message: one JSON object per frame")
+	}
+	if m.Type != typeCommand {
+		return "", fmt.Errorf(`unknown message type %q; send {"type":"command","command":"pause"}`, m.Type)
+	}
+	cmd, err := coach.ParseCommand(m.Command)
+	if err != nil {
+		return "", err
+	}
+	return cmd, nil
+}
