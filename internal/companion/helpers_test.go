@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -58,8 +59,18 @@ func startServer(t testing.TB, opt Options, tm *timing) *Server {
 	return s
 }
 
+// local is the server's address as this machine reaches it (a wildcard
+// bind is reached on 127.0.0.1).
+func local(s *Server) string {
+	host, port, _ := net.SplitHostPort(s.Addr())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 func wsURL(s *Server, query string) string {
-	return (&url.URL{Scheme: "ws", Host: s.Addr(), Path: "/ws", RawQuery: query}).String()
+	return (&url.URL{Scheme: "ws", Host: local(s), Path: "/ws", RawQuery: query}).String()
 }
 
 var dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second}
