@@ -42,6 +42,22 @@ func helper(mode string) {
 		return true
 	})
 	switch mode {
+	case "background-leader":
+		// The terminal's session leader starts a view in a background job.
+		v.Close()
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"=background")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Run(); err != nil {
+			fmt.Println("background job:", err)
+		}
+		os.Exit(0)
+	case "background":
+		fmt.Printf("background: tty=%v keys=%v\n", v.TTY(), v.ReadsKeys())
+		v.State(holdState)
+		v.Close()
+		os.Exit(0)
 	case "signal":
 		ctx, stop := NotifyContext(context.Background())
 		defer stop()
@@ -331,6 +347,24 @@ func TestPtySignalRestores(t *testing.T) {
 			assert.Contains(t, out.String(), showCursor)
 		})
 	}
+}
+
+// TestPtyBackgroundJob: a view in a background job of the terminal (coach
+// run &) prints plain lines and leaves the terminal alone; touching its
+// modes would have stopped the job.
+func TestPtyBackgroundJob(t *testing.T) {
+	_, tty, out := openPty(t)
+	before := getTermios(t, tty)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=background-leader", "TERM=xterm", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	require.NoError(t, cmd.Start())
+	require.NoError(t, wait(t, cmd))
+	waitFor(t, "the job's report", func() bool { return strings.Contains(out.String(), PlainLine(holdState)) })
+	assert.Contains(t, out.String(), "background: tty=false keys=false")
+	assert.NotContains(t, out.String(), "background job:")
+	assert.Equal(t, before, getTermios(t, tty))
 }
 
 // TestPtyPanicRestores: a panic through a Guard, in main or in another

@@ -12,6 +12,9 @@ import (
 // this package knows: x/term's MakeRaw.
 func enterRaw(fd int) (*xterm.State, error) { return xterm.MakeRaw(fd) }
 
+// foreground cannot tell here; it assumes yes.
+func foreground(int) bool { return true }
+
 // keyReader reads the terminal with a plain blocking read: interrupt
 // cannot end a read in progress, so Close does not wait for the reader
 // (it sends nothing once the view is closed).

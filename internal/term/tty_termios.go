@@ -37,6 +37,16 @@ func enterRaw(fd int) (*xterm.State, error) {
 	return saved, nil
 }
 
+// foreground reports whether this process is in the foreground job of
+// the terminal fd. A background job (coach run &) that changed the
+// terminal's modes or read it would be stopped by SIGTTOU or SIGTTIN, so it
+// is given plain lines and no keys. A terminal that is not this process's
+// controlling terminal cannot tell; it counts as foreground.
+func foreground(fd int) bool {
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err != nil || pgrp == unix.Getpgrp()
+}
+
 // keyReader reads a terminal until interrupted: it waits in poll(2) on the
 // terminal and on a pipe that interrupt writes to, so Close can end the
 // reader for certain and no key typed after the session is swallowed.

@@ -95,7 +95,8 @@ type View struct {
 // keys, hides the cursor and redraws one status area in place. With a
 // terminal on in only (output to a file or a pipe) it reads keys and
 // prints plain lines. Without a terminal on in it prints plain lines and
-// reads no keys. Whatever New changed, Close, Restore or a Guard undo.
+// reads no keys; a background job counts as having no terminal. Whatever
+// New changed, Close, Restore or a Guard undo.
 func New(in *os.File, out io.Writer, opts ...Options) *View {
 	var cfg Options
 	if len(opts) > 0 {
@@ -104,7 +105,7 @@ func New(in *os.File, out io.Writer, opts ...Options) *View {
 	if os.Getenv("TERM") == "dumb" {
 		cfg.Plain = true
 	}
-	inTTY := in != nil && xterm.IsTerminal(int(in.Fd()))
+	inTTY := in != nil && xterm.IsTerminal(int(in.Fd())) && foreground(int(in.Fd()))
 	outFd := -1
 	if f, ok := out.(*os.File); ok && f != nil && xterm.IsTerminal(int(f.Fd())) {
 		outFd = int(f.Fd())
@@ -239,6 +240,11 @@ func (v *View) Keys(send func(coach.Command) bool) {
 		return
 	}
 	v.keysOnce.Do(func() {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if v.closed {
+			return // the reader's pipe is gone
+		}
 		if v.kr.waits() {
 			v.wg.Add(1)
 		}
