@@ -20,15 +20,15 @@ type Controller interface {
 type client struct {
 	conn  *websocket.Conn
 	t     timing
-	state chan []byte // one slot: the latest state wins
-	cues  chan []byte // bounded: a page that fills it is dropped
+	state chan *frame // one slot: the latest state wins
+	cues  chan *frame // bounded: a page that fills it is dropped
 	errs  chan []byte // replies to bad messages; dropped if the page floods us
 	dead  chan struct{}
 	once  sync.Once
 }
 
 func newClient(conn *websocket.Conn, t timing) *client {
-	return &client{conn: conn, t: t, state: make(chan []byte, 1), cues: make(chan []byte, cueQueue),
+	return &client{conn: conn, t: t, state: make(chan *frame, 1), cues: make(chan *frame, cueQueue),
 		errs: make(chan []byte, 4), dead: make(chan struct{})}
 }
 
@@ -36,7 +36,7 @@ func newClient(conn *websocket.Conn, t timing) *client {
 // taken yet: a slow page gets the latest snapshot, never a backlog. Only the
 // hub's goroutine (or register, under the hub's lock) offers, so the loop
 // ends at once: the writer can only empty the slot, never fill it.
-func (c *client) offerState(b []byte) {
+func (c *client) offerState(b *frame) {
 	for {
 		select {
 		case c.state <- b:
@@ -51,7 +51,7 @@ func (c *client) offerState(b []byte) {
 }
 
 // offerCue queues a cue event; false means the page cannot keep up.
-func (c *client) offerCue(b []byte) bool {
+func (c *client) offerCue(b *frame) bool {
 	select {
 	case c.cues <- b:
 		return true
@@ -73,6 +73,23 @@ func (c *client) write(kind int, b []byte) error {
 	return c.conn.WriteMessage(kind, b)
 }
 
+// frame is a message encoded once (JSON and websocket framing) and written
+// to every page as is.
+type frame = websocket.PreparedMessage
+
+func newFrame(b []byte) *frame {
+	f, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil { // only compression can fail, and it is off
+		panic(err)
+	}
+	return f
+}
+
+func (c *client) writeFrame(f *frame) error {
+	c.conn.SetWriteDeadline(time.Now().Add(c.t.writeWait))
+	return c.conn.WritePreparedMessage(f)
+}
+
 // writePump sends what the hub offers, and pings. When bye closes (the hub
 // is shutting down) it sends what is still pending, a close frame, and hangs
 // up. done is called as it returns.
@@ -91,10 +108,10 @@ func (c *client) writePump(bye <-chan struct{}, done func()) {
 		case <-bye:
 			c.goodbye()
 			return
-		case b := <-c.cues:
-			err = c.write(websocket.TextMessage, b)
-		case b := <-c.state:
-			err = c.write(websocket.TextMessage, b)
+		case f := <-c.cues:
+			err = c.writeFrame(f)
+		case f := <-c.state:
+			err = c.writeFrame(f)
 		case b := <-c.errs:
 			err = c.write(websocket.TextMessage, b)
 		case <-ping.C:
@@ -107,11 +124,11 @@ func (c *client) writePump(bye <-chan struct{}, done func()) {
 }
 
 func (c *client) goodbye() {
-	drain := func(ch chan []byte) bool {
+	drain := func(ch chan *frame) bool {
 		for {
 			select {
-			case b := <-ch:
-				if c.write(websocket.TextMessage, b) != nil {
+			case f := <-ch:
+				if c.writeFrame(f) != nil {
 					return false
 				}
 			default:

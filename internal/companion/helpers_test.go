@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/voice"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 )
@@ -166,4 +167,56 @@ var seqRE = regexp.MustCompile(`"seq":(\d+)`)
 func waitClients(t testing.TB, s *Server, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return s.Clients() == n }, 20*time.Second, 2*time.Millisecond, "want %d pages, have %d", n, s.Clients())
+}
+
+// live is a real session of the built-in upper-back routine: compiled with
+// the default voice pack, mixed, and pulled by the silent wall-clock sink at
+// speed (what `coach run --no-audio --speed N` does).
+type live struct {
+	sess  *coach.Session
+	tl    *coach.Timeline
+	mixer *voice.Mixer
+	clock *voice.ClockSink
+	sum   coach.Summary
+}
+
+func newLive(t testing.TB, speed float64, opt coach.Options) *live {
+	t.Helper()
+	routines, err := coach.LoadBuiltin()
+	require.NoError(t, err)
+	var r *coach.Routine
+	for _, x := range routines {
+		if x.ID == "upper-back" {
+			r = x
+		}
+	}
+	require.NotNil(t, r, "the built-in upper-back routine")
+	pack, err := voice.Default()
+	require.NoError(t, err)
+	tl, err := coach.Compile(r, pack, opt)
+	require.NoError(t, err)
+	pl, err := tl.Placements(pack)
+	require.NoError(t, err)
+	l := &live{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), clock: voice.NewClockSink(tl.Rate, speed)}
+	l.sess = coach.NewSession(tl, coach.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered)
+	return l
+}
+
+// run starts the clock and the session; both stop when the test ends. The
+// returned channel is closed when Run returns; l.sum is then its summary.
+func (l *live) run(t testing.TB, ctx context.Context) <-chan struct{} {
+	t.Helper()
+	require.NoError(t, l.clock.Start(l.mixer))
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.sum = l.sess.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		l.clock.Close()
+	})
+	return done
 }

@@ -59,7 +59,7 @@ type Hub struct {
 
 	mu      sync.Mutex // guards clients, snap, closed; never held while writing or evicting
 	clients map[*client]struct{}
-	snap    []byte // the latest encoded state, sent to every page as it connects
+	snap    *frame // the latest encoded state, sent to every page as it connects
 	closed  bool
 	writers sync.WaitGroup
 
@@ -131,7 +131,7 @@ func (h *Hub) run() {
 			return
 		}
 		last = st
-		b := encodeState(st)
+		b := newFrame(encodeState(st))
 		h.sent.Add(1)
 		h.mu.Lock()
 		h.snap = b
@@ -143,7 +143,7 @@ func (h *Hub) run() {
 		clear(targets) // do not keep departed pages alive
 	}
 	sendCue := func(m cueMsg) {
-		b := encodeCue(m.Text, m.AtMS, m.Seq)
+		b := newFrame(encodeCue(m.Text, m.AtMS, m.Seq))
 		h.mu.Lock()
 		targets = h.appendClients(targets[:0])
 		h.mu.Unlock()
