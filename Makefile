@@ -13,7 +13,9 @@ BUILD_PKGS := pkg-config gcc libasound2-dev
 # a headless browser, and the offline voices.
 TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins chromium festival festvox-us-slt-hts espeak-ng
 
-.PHONY: all build run test test-short fuzz bench voices deps deps-test clean
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build run test lint fuzz bench voices deps deps-test clean
 
 all: build
 
@@ -42,10 +44,18 @@ run: build
 	$(BIN) run $(ROUTINE) $(ARGS)
 
 # Every test, with the race detector, then each parser's fuzz target briefly.
-test: deps-test
-	$(GO) vet ./...
+test: deps-test lint
 	$(GO) test -race -count=1 -p 1 ./...  # one package at a time: the real-time tests need the CPU
 	$(MAKE) fuzz
+
+# Hygiene: formatting, vet, staticcheck, and go.mod/go.sum exactly as tidy
+# leaves them (direct dependencies never marked indirect).
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach

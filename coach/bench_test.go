@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 	"github.com/stretchr/testify/require"
 )
@@ -11,7 +12,7 @@ import (
 // BenchmarkCompileBuiltin compiles the built-in routine with the real pack
 // (target: under 5 ms).
 func BenchmarkCompileBuiltin(b *testing.B) {
-	rs, err := coach.LoadBuiltin()
+	rs, err := coach.LoadBuiltin(scripts.FS)
 	require.NoError(b, err)
 	pack, err := voice.Default()
 	require.NoError(b, err)
@@ -26,7 +27,7 @@ func BenchmarkCompileBuiltin(b *testing.B) {
 func BenchmarkLoadBuiltin(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := coach.LoadBuiltin(); err != nil {
+		if _, err := coach.LoadBuiltin(scripts.FS); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,22 +5,22 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-
-	"github.com/coach-dev/coach/scripts"
 )
 
 // BuiltinPrefix marks built-in scripts' file names in errors and listings.
 const BuiltinPrefix = "builtin:"
 
-// LoadBuiltin loads every built-in routine, sorted by id.
-func LoadBuiltin() ([]*Routine, error) {
-	names, err := fs.Glob(scripts.FS, "*.yaml")
+// LoadBuiltin loads every routine in fsys (*.yaml; the built-ins are
+// scripts.FS), sorted by id. The domain takes the files as a parameter so it
+// imports nothing of this module.
+func LoadBuiltin(fsys fs.FS) ([]*Routine, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("list built-in scripts: %w", err)
 	}
 	var out []*Routine
 	for _, name := range names {
-		data, err := fs.ReadFile(scripts.FS, name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read built-in script: %w", err)
 		}

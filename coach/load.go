@@ -565,6 +565,9 @@ func (l *loader) phases(n *yaml.Node, field string) []Phase {
 				defNode = v
 			case "say":
 				p.Say = l.text(v, key)
+				if err := checkPlaceholders(p.Say); err != nil {
+					l.errorf(v, "say: %v", err)
+				}
 			}
 		}) {
 			return

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coach-dev/coach/scripts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +36,7 @@ func TestLoadMinimal(t *testing.T) {
 }
 
 func TestLoadBuiltin(t *testing.T) {
-	rs, err := LoadBuiltin()
+	rs, err := LoadBuiltin(scripts.FS)
 	require.NoError(t, err)
 	require.NotEmpty(t, rs)
 	var ub *Routine

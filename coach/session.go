@@ -394,11 +394,6 @@ func (s *Session) command(r *run, c Command, heard int64) {
 		default:
 			s.seek(r, s.tl.Exercises[ex].Start)
 		}
-	default:
-		if n, ok := c.rating(); ok {
-			s.answer(r, n, heard)
-			return
-		}
 	case CmdRepeat:
 		i := s.tl.SegmentAt(heard)
 		g := s.tl.Segments[i]
@@ -412,6 +407,10 @@ func (s *Session) command(r *run, c Command, heard int64) {
 			}
 		}
 		s.seek(r, s.tl.Segments[i].Start)
+	default:
+		if n, ok := c.rating(); ok {
+			s.answer(r, n, heard)
+		}
 	}
 }
 

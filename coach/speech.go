@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/coach-dev/coach/voice"
 )
 
 var ones = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -118,7 +116,7 @@ func splitClauses(line string) []clause {
 	var out []clause
 	var b strings.Builder
 	flush := func(p pauseKind) {
-		if t := strings.TrimSpace(b.String()); t != "" && voice.Key(t) != "" {
+		if t := strings.TrimSpace(b.String()); t != "" && Key(t) != "" {
 			out = append(out, clause{t, p})
 		}
 		b.Reset()
@@ -166,7 +164,7 @@ func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
 	var out []piece
 	var t int64
 	for ci, c := range splitClauses(line) {
-		words := strings.Fields(voice.Key(c.text))
+		words := strings.Fields(Key(c.text))
 		var got []piece
 		ok := true
 		for i := 0; i < len(words); {

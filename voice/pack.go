@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/coach-dev/coach/coach"
 )
 
 // DefaultRate is every pack's rate: speech needs no more than 24 kHz, and
@@ -32,7 +34,7 @@ type Manifest struct {
 
 // ManifestEntry is one prompt.
 type ManifestEntry struct {
-	Phrase string `json:"phrase"` // Key(Text)
+	Phrase string `json:"phrase"` // coach.Key(Text)
 	Text   string `json:"text"`
 	File   string `json:"file"`
 	Frames int    `json:"frames"`
@@ -63,8 +65,8 @@ func ReadManifest(r io.Reader, name string) (*Manifest, error) {
 	seen := map[string]bool{}
 	for i, c := range m.Clips {
 		switch {
-		case c.Phrase == "" || Key(c.Phrase) != c.Phrase:
-			return nil, fmt.Errorf("%s: clip %d: phrase %q is not a normalised key (want %q)", name, i+1, c.Phrase, Key(c.Phrase))
+		case c.Phrase == "" || coach.Key(c.Phrase) != c.Phrase:
+			return nil, fmt.Errorf("%s: clip %d: phrase %q is not a normalised key (want %q)", name, i+1, c.Phrase, coach.Key(c.Phrase))
 		case !safeFile.MatchString(c.File):
 			return nil, fmt.Errorf("%s: clip %q: file name %q must be a plain lower-case .wav name", name, c.Phrase, c.File)
 		case seen[c.Phrase]:
@@ -89,7 +91,7 @@ func WriteManifest(w io.Writer, m *Manifest) error {
 // Slug is a safe file name for a phrase.
 func Slug(phrase string) string {
 	var b strings.Builder
-	for _, r := range Key(phrase) {
+	for _, r := range coach.Key(phrase) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
 			b.WriteRune(r)
@@ -133,13 +135,13 @@ func (p *Pack) Len() int { return len(p.clips) }
 
 // Clip finds a prompt by phrase (any spelling Key normalises the same).
 func (p *Pack) Clip(phrase string) (*Clip, bool) {
-	c, ok := p.clips[Key(phrase)]
+	c, ok := p.clips[coach.Key(phrase)]
 	return c, ok
 }
 
 // Frames is a prompt's length; the compiler needs nothing more.
 func (p *Pack) Frames(phrase string) (int, bool) {
-	c, ok := p.clips[Key(phrase)]
+	c, ok := p.clips[coach.Key(phrase)]
 	if !ok {
 		return 0, false
 	}
@@ -157,7 +159,7 @@ func (p *Pack) Phrases() []string {
 }
 
 // Source names the pack a phrase is spoken from.
-func (p *Pack) Source(phrase string) string { return p.source[Key(phrase)] }
+func (p *Pack) Source(phrase string) string { return p.source[coach.Key(phrase)] }
 
 // Over layers p over base: p's prompts win, and the result has base's
 // rate. Packs are normalised to DefaultRate when made; a pack at another
@@ -337,7 +339,7 @@ func SaveDir(dir string, voiceName string, clips []*Clip, force bool) (written [
 		owner[e.File] = e.Phrase
 	}
 	for _, c := range clips {
-		phrase := Key(c.Phrase)
+		phrase := coach.Key(c.Phrase)
 		if phrase == "" {
 			return written, skipped, fmt.Errorf("a prompt for %q has nothing to say", c.Text)
 		}

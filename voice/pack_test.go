@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +26,7 @@ func TestKey(t *testing.T) {
 		"That's the end... 100%": "that's the end 100",
 	}
 	for in, want := range tests {
-		assert.Equal(t, want, Key(in), in)
+		assert.Equal(t, want, coach.Key(in), in)
 	}
 }
 
@@ -71,7 +72,7 @@ func TestDefaultManifestMatchesFiles(t *testing.T) {
 		require.True(t, ok, e.Phrase)
 		assert.Equal(t, e.Frames, n, "%s: the manifest's length is the file's", e.File)
 		assert.Equal(t, Slug(e.Phrase), e.File)
-		assert.Equal(t, e.Phrase, Key(e.Text))
+		assert.Equal(t, e.Phrase, coach.Key(e.Text))
 	}
 	files, err := fs.Glob(embedded, "default/*.wav")
 	require.NoError(t, err)
@@ -114,7 +115,7 @@ func writePack(t *testing.T, dir string, clips map[string][]float32) {
 	t.Helper()
 	var cs []*Clip
 	for text, s := range clips {
-		cs = append(cs, &Clip{Phrase: Key(text), Text: text, Samples: s})
+		cs = append(cs, &Clip{Phrase: coach.Key(text), Text: text, Samples: s})
 	}
 	_, _, err := SaveDir(dir, "test", cs, false)
 	require.NoError(t, err)
@@ -288,7 +289,7 @@ func FuzzReadManifest(f *testing.F) {
 			return
 		}
 		for _, c := range m.Clips {
-			assert.Equal(t, Key(c.Phrase), c.Phrase)
+			assert.Equal(t, coach.Key(c.Phrase), c.Phrase)
 			assert.NotContains(t, c.File, "/")
 		}
 	})

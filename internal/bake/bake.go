@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/voice"
 )
 
@@ -372,5 +373,5 @@ func Convert(s []float32, from int, text string, rate int, name string) (*voice.
 		return nil, fmt.Errorf("%s: silent: nothing above %.0f dBFS", name, TrimDB)
 	}
 	voice.Normalize(s, TargetDB)
-	return &voice.Clip{Phrase: voice.Key(text), Text: text, Samples: s}, nil
+	return &voice.Clip{Phrase: coach.Key(text), Text: text, Samples: s}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/voice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,7 +36,7 @@ func checkClips(t *testing.T, texts []string, clips []*voice.Clip) {
 	require.Len(t, clips, len(texts))
 	for i, c := range clips {
 		require.NotNil(t, c, texts[i])
-		assert.Equal(t, voice.Key(texts[i]), c.Phrase)
+		assert.Equal(t, coach.Key(texts[i]), c.Phrase)
 		assert.Equal(t, texts[i], c.Text)
 		assert.Greater(t, c.Frames(), voice.DefaultRate/10, "%q has sound", texts[i])
 		assert.NoError(t, voice.CheckClip(c, voice.DefaultRate), "%q is within the pack's limits", texts[i])

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 	"github.com/spf13/cobra"
 )
@@ -34,7 +35,7 @@ type library struct {
 }
 
 func (a *app) library(cmd *cobra.Command) (*library, error) {
-	builtin, err := coach.LoadBuiltin()
+	builtin, err := coach.LoadBuiltin(scripts.FS)
 	if err != nil {
 		return nil, fmt.Errorf("built-in scripts: %w", err)
 	}

@@ -87,7 +87,7 @@ func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, 
 	if err != nil {
 		return nil, err
 	}
-	pl, err := c.tl.Placements(c.pack)
+	pl, err := voice.Placements(c.tl, c.pack)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s := coach.NewSession(p.tl, coach.PackPlayer{Mixer: p.mixer, Pack: p.pack}, out.Buffered)
+	s := coach.NewSession(p.tl, voice.PackPlayer{Mixer: p.mixer, Pack: p.pack}, out.Buffered)
 	if f.companion != "off" {
 		opts := companion.Options{Addr: f.companion}
 		if f.history != "off" {

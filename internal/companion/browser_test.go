@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,17 +37,17 @@ func chromium(t *testing.T) string {
 // advance, pause and resume work from the page and the server reports them.
 func TestPageInRealBrowser(t *testing.T) {
 	bin := chromium(t)
-	routines, err := coach.LoadBuiltin()
+	routines, err := coach.LoadBuiltin(scripts.FS)
 	require.NoError(t, err)
 	pack, err := voice.Default()
 	require.NoError(t, err)
 	tl, err := coach.Compile(routines[0], pack, coach.Options{CheckIn: true})
 	require.NoError(t, err)
-	pl, err := tl.Placements(pack)
+	pl, err := voice.Placements(tl, pack)
 	require.NoError(t, err)
 	mixer := voice.NewMixer(pl, tl.Length, 1)
 	clock := voice.NewClockSink(tl.Rate, 5) // slow enough to answer the check-in
-	sess := coach.NewSession(tl, coach.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered)
+	sess := coach.NewSession(tl, voice.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered)
 	var paused, pain atomic.Bool
 	var rating atomic.Int64
 	rating.Store(-1)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
@@ -182,7 +183,7 @@ type live struct {
 
 func newLive(t testing.TB, speed float64, opt coach.Options) *live {
 	t.Helper()
-	routines, err := coach.LoadBuiltin()
+	routines, err := coach.LoadBuiltin(scripts.FS)
 	require.NoError(t, err)
 	var r *coach.Routine
 	for _, x := range routines {
@@ -195,10 +196,10 @@ func newLive(t testing.TB, speed float64, opt coach.Options) *live {
 	require.NoError(t, err)
 	tl, err := coach.Compile(r, pack, opt)
 	require.NoError(t, err)
-	pl, err := tl.Placements(pack)
+	pl, err := voice.Placements(tl, pack)
 	require.NoError(t, err)
 	l := &live{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), clock: voice.NewClockSink(tl.Rate, speed)}
-	l.sess = coach.NewSession(tl, coach.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered)
+	l.sess = coach.NewSession(tl, voice.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered)
 	return l
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -134,7 +135,7 @@ func (fakeVoice) Frames(p string) (int, bool) { return 300 + 40*len(p), true }
 // a session publishes them, through a plain view: every rep of every
 // exercise and side is in the log, in order.
 func TestPlainViewWholeRoutine(t *testing.T) {
-	routines, err := coach.LoadBuiltin()
+	routines, err := coach.LoadBuiltin(scripts.FS)
 	require.NoError(t, err)
 	var r *coach.Routine
 	for _, x := range routines {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/bake"
+	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 )
 
@@ -63,13 +64,13 @@ func main() {
 // allPhrases is what the default pack must say: the vocabulary and every
 // clause of every built-in routine, one display text per key, sorted.
 func allPhrases() ([]string, error) {
-	routines, err := coach.LoadBuiltin()
+	routines, err := coach.LoadBuiltin(scripts.FS)
 	if err != nil {
 		return nil, err
 	}
 	texts := map[string]string{}
 	add := func(p string) {
-		k := voice.Key(p)
+		k := coach.Key(p)
 		if _, ok := texts[k]; !ok && k != "" {
 			texts[k] = p
 		}
@@ -116,7 +117,7 @@ func run(ctx context.Context, o options, phrases []string, log io.Writer) error 
 	want := map[string]string{} // key → display text
 	var todo []string
 	for _, p := range phrases {
-		k := voice.Key(p)
+		k := coach.Key(p)
 		want[k] = p
 		if !have[k] {
 			todo = append(todo, p)

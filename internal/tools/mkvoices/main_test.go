@@ -9,6 +9,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/voice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,7 @@ func TestDefaultPackIsUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	var keys []string
 	for _, p := range phrases {
-		keys = append(keys, voice.Key(p))
+		keys = append(keys, coach.Key(p))
 	}
 	sort.Strings(keys)
 	p, err := voice.Default()
