@@ -11,11 +11,17 @@ var ones = []string{"zero", "one", "two", "three", "four", "five", "six", "seven
 	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
 var tens = []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 
-// NumberWords spells n (0-99) the way the pack's number prompts are keyed.
+// NumberWords spells n (0-999) the way the pack's number prompts are keyed:
+// "twenty-one", "six hundred", "one hundred and five". Holds and counts up to
+// ten minutes can be said.
 func NumberWords(n int) string {
 	switch {
-	case n < 0 || n > 99:
+	case n < 0 || n > 999:
 		return fmt.Sprint(n)
+	case n >= 100 && n%100 == 0:
+		return ones[n/100] + " hundred"
+	case n >= 100:
+		return ones[n/100] + " hundred and " + NumberWords(n%100)
 	case n < 20:
 		return ones[n]
 	case n%10 == 0:
@@ -50,7 +56,7 @@ const (
 	sayGetReady   = "Get ready."
 	sayPaused     = "Paused."
 	sayResumed    = "Resuming."
-	sayCountUnits = 50 // numbers the pack voices
+	sayCountUnits = 99 // numbers the pack voices whole; larger ones are composed with "hundred"
 )
 
 // Vocabulary is the generic part of every pack: what the compiler composes
@@ -60,7 +66,7 @@ func Vocabulary() []string {
 		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
 		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
 		PainLine, CheckInLine, "Thank you.",
-		"seconds"}
+		"seconds", "hundred"}
 	for n := 1; n <= sayCountUnits; n++ {
 		v = append(v, capitalize(NumberWords(n)))
 	}

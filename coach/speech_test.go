@@ -22,3 +22,16 @@ func TestDefaultPackSaysTheVocabulary(t *testing.T) {
 		assert.True(t, ok, "%q is one prompt", line)
 	}
 }
+
+func TestNumberWords(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, "zero"}, {7, "seven"}, {19, "nineteen"}, {20, "twenty"}, {21, "twenty-one"}, {99, "ninety-nine"},
+		{100, "one hundred"}, {105, "one hundred and five"}, {342, "three hundred and forty-two"}, {600, "six hundred"},
+		{999, "nine hundred and ninety-nine"}, {1000, "1000"}, {-1, "-1"},
+	} {
+		assert.Equal(t, tc.want, coach.NumberWords(tc.n), "%d", tc.n)
+	}
+}
