@@ -3,8 +3,8 @@
 package mpristest
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
