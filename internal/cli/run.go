@@ -21,14 +21,16 @@ func init() {
 }
 
 type runFlags struct {
-	plan      planFlags
-	noAudio   bool
-	speed     float64
-	audio     string
-	companion string
-	open      bool
-	history   string
-	noCheckin bool
+	plan        planFlags
+	noAudio     bool
+	speed       float64
+	audio       string
+	companion   string
+	open        bool
+	history     string
+	noCheckin   bool
+	listen      bool
+	noMediaKeys bool
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -52,6 +54,8 @@ func (a *app) runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.companion, "companion", companion.DefaultAddr, "serve the companion page on `ADDR` (host:port; 0.0.0.0:8765 for other devices, with a token), or off")
 	cmd.Flags().BoolVar(&f.open, "open", false, "open the companion page in the default browser")
 	cmd.Flags().BoolVar(&f.noCheckin, "no-checkin", false, "do not ask for a pain rating (0-10) before and after")
+	cmd.Flags().BoolVar(&f.listen, "listen", false, `take spoken commands from the microphone: "coach pause", "coach next", ...`)
+	cmd.Flags().BoolVar(&f.noMediaKeys, "no-media-keys", false, "do not take headset and keyboard media keys (MPRIS)")
 	cmd.Flags().StringVar(&f.history, "history", "", "record the session in `FILE` (default $XDG_DATA_HOME/coach/history.db); off to not record")
 	return cmd
 }

@@ -97,6 +97,7 @@ func (a *app) runSession(ctx context.Context, p *prepared, f *runFlags) (err err
 		r.sess.OnRecord(r.rec.Update)
 	}
 
+	defer r.startHandsFree(ctx)()
 	if err := r.startSink(); err != nil {
 		return err
 	}

@@ -109,6 +109,19 @@ func (h *Hub) publishCue(text string, atMS int64, seq uint64) {
 	}
 }
 
+// publishHeard tells the pages a spoken command was taken, like a cue:
+// text is what to show ("Heard: pause").
+func (h *Hub) publishHeard(cmd coach.Command, text string) {
+	m := cueMsg{Type: typeHeard, Text: text, Command: string(cmd)}
+	if st := h.latest.Load(); st != nil {
+		m.AtMS, m.Seq = st.ElapsedMS, st.Seq
+	}
+	select {
+	case h.cues <- m:
+	default:
+	}
+}
+
 // Ended is closed once a finished or stopped state has been published.
 func (h *Hub) Ended() <-chan struct{} { return h.ended }
 
@@ -144,7 +157,7 @@ func (h *Hub) run() {
 		clear(targets) // do not keep departed pages alive
 	}
 	sendCue := func(m cueMsg) {
-		b := newFrame(encodeCue(m.Text, m.AtMS, m.Seq))
+		b := newFrame(encodeCue(m))
 		h.mu.Lock()
 		targets = h.appendClients(targets[:0])
 		h.mu.Unlock()

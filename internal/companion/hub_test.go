@@ -398,3 +398,20 @@ func TestContextEndWaitsForTheStoppedState(t *testing.T) {
 	}
 	assert.True(t, last.Stopped)
 }
+
+// A command taken from speech reaches every page as a "heard" message,
+// shaped like a cue, at the session time of the latest state.
+func TestHeardCommandsReachThePages(t *testing.T) {
+	s := startServer(t, Options{}, nil)
+	c := dial(t, s, nil)
+	waitClients(t, s, 1)
+	st := stateN(3)
+	st.ElapsedMS = 4479
+	s.Publish(st)
+	require.Equal(t, uint64(3), read(t, c).Seq)
+	s.Heard(coach.CmdPause, "Heard: pause")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := c.ReadMessage()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"heard","text":"Heard: pause","command":"pause","at_ms":4479,"seq":3}`, string(b))
+}

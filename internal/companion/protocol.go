@@ -15,6 +15,7 @@ const (
 	typeSummary = "summary" // server → page: the session's record when it has ended
 	typeState   = "state"   // server → page: the full snapshot
 	typeCue     = "cue"     // server → page: a prompt as it is heard
+	typeHeard   = "heard"   // server → page: a spoken command was taken ("Heard: pause"); shaped like a cue
 	typeError   = "error"   // server → page: the last message was not understood
 	typeCommand = "command" // page → server: the same commands as the keyboard
 )
@@ -58,10 +59,11 @@ type stateMsg struct {
 // cueMsg announces a prompt as it is heard: at_ms is the session time of
 // the state whose caption it became, seq that state's sequence number.
 type cueMsg struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
-	AtMS int64  `json:"at_ms"`
-	Seq  uint64 `json:"seq"`
+	Type    string `json:"type"`
+	Text    string `json:"text"`
+	AtMS    int64  `json:"at_ms"`
+	Seq     uint64 `json:"seq"`
+	Command string `json:"command,omitempty"` // heard: the command taken
 }
 
 type errorMsg struct {
@@ -95,8 +97,8 @@ func encodeSummary(rec coach.Record, history any) ([]byte, error) {
 	return json.Marshal(summaryMsg{Type: typeSummary, Record: rec, History: history})
 }
 
-func encodeCue(text string, atMS int64, seq uint64) []byte {
-	b, _ := json.Marshal(cueMsg{Type: typeCue, Text: text, AtMS: atMS, Seq: seq})
+func encodeCue(m cueMsg) []byte {
+	b, _ := json.Marshal(m)
 	return b
 }
 

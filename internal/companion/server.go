@@ -214,6 +214,10 @@ func (s *Server) Start(ctx context.Context) error {
 // the network; call it from the session's OnState (Attach does).
 func (s *Server) Publish(st coach.State) { s.hub.Publish(st) }
 
+// Heard shows the pages a command taken from speech ("Heard: pause"), as
+// a "heard" message shaped like a cue.
+func (s *Server) Heard(cmd coach.Command, text string) { s.hub.publishHeard(cmd, text) }
+
 // Summary sends every page, now and as it connects, the session's record
 // once it has ended; history (streak, this week) is added when kept.
 func (s *Server) Summary(rec coach.Record, history any) error {

@@ -67,6 +67,9 @@ func Start(ctx context.Context, send func(coach.Command) bool, opts Options) (*P
 		// A private connection: closing it never closes a shared one
 		// another part of the program might use. Never start a bus.
 		if conn, err = dbus.SessionBusPrivateNoAutoStartup(); err != nil {
+			if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+				return nil, errors.New("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+			}
 			return nil, fmt.Errorf("no session bus: %w", err)
 		}
 		if err = conn.Auth(nil); err == nil {
