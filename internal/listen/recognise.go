@@ -9,9 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
-
 
 // Searches of the decoder.
 const (

@@ -11,7 +11,6 @@ type result struct {
 	Frames  int
 }
 
-
 // threshold is how sure the recogniser must be to act: both the wake word
 // and the command must explain their sound nearly as well as free phones.
 type threshold struct {
