@@ -7,15 +7,23 @@ ROUTINE   ?= upper-back
 ARGS      ?=
 FUZZTIME  ?= 10s
 
-# Building needs ALSA headers for oto (cgo).
-BUILD_PKGS := pkg-config gcc libasound2-dev
+# Building needs ALSA headers for oto (cgo), and pocketsphinx with its US
+# English model for spoken commands (--listen; the pocketsphinx build tag:
+# a plain `go build` needs neither and says so when asked to listen).
+BUILD_PKGS := pkg-config gcc libasound2-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
-# a headless browser, and the offline voices.
-TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins alsa-utils chromium festival festvox-us-slt-hts espeak-ng
+# a headless browser, the offline voices, a private D-Bus session bus
+# (dbus-daemon, dbus-send) and paplay to speak into a virtual microphone.
+TEST_PKGS  := $(BUILD_PKGS) pulseaudio pulseaudio-utils libasound2-plugins alsa-utils chromium festival festvox-us-slt-hts espeak-ng dbus-daemon dbus-bin
+# The recording corpus of spoken commands (make commands) also uses these.
+CORPUS_PKGS := festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k flite espeak-ng sox
+
+# Every go command builds with the recogniser.
+export GOFLAGS := $(strip $(GOFLAGS) -tags=pocketsphinx)
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test lint fuzz bench voices deps deps-test clean
+.PHONY: all build run test lint fuzz bench voices commands deps deps-test clean
 
 all: build
 
@@ -64,6 +72,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzVAD$$' -fuzztime=$(FUZZTIME) ./internal/listen
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
@@ -71,6 +80,12 @@ bench: deps-test
 # Rebuild the default voice pack from the built-in scripts (festival HTS).
 voices: deps-test
 	$(GO) run ./internal/tools/mkvoices -out voice/default
+
+# Record the spoken-command corpus again (after a change of the control
+# table's Spoken words): every phrase in eight voices at two speeds.
+commands:
+	$(call install_missing,$(CORPUS_PKGS))
+	$(GO) run ./internal/listen/mkcorpus -out internal/listen/testdata/commands
 
 clean:
 	rm -rf bin

@@ -62,6 +62,7 @@ func (p *pipeline) feed(pcm []int16) ([]decision, error) {
 		if err != nil {
 			return out, err
 		}
+		r.Speech = u.End - u.Onset
 		out = append(out, decision{u, r})
 	}
 	return out, nil
@@ -102,7 +103,7 @@ func start(ctx context.Context, send func(coach.Command) bool, opts Options, rec
 				return
 			}
 			for _, d := range ds {
-				if !accept(d.result, g.speakingAt(wall(d.Start), wall(d.End), now)) {
+				if !accept(d.result, g.speakingAt(wall(d.Onset), wall(d.End), now)) {
 					continue
 				}
 				if send(d.Phrase.Command) && opts.OnHeard != nil {

@@ -156,38 +156,43 @@ func TestGate(t *testing.T) {
 }
 
 func TestAccept(t *testing.T) {
-	var pause, next Phrase
+	byCmd := map[coach.Command]Phrase{}
 	for _, p := range Phrases() {
-		switch p.Command {
-		case coach.CmdPause:
-			pause = p
-		case coach.CmdNext:
-			next = p
-		}
+		byCmd[p.Command] = p
+		_, ok := thresholds[p.Words]
+		assert.True(t, ok, "no measured threshold for %q (BenchmarkAccuracy, then the table in result.go)", p.Words)
 	}
-	sure := result{OK: true, Wake: strict.Wake + 1, Command: strict.Command + 1}
-	fair := result{OK: true, Wake: normal.Wake + 0.5, Command: normal.Command + 0.5}
-	weakWake := result{OK: true, Wake: normal.Wake - 1, Command: strict.Command + 1}
+	pause, next := byCmd[coach.CmdPause], byCmd[coach.CmdNext]
+	th := thresholds[next.Words]
+	at := func(p Phrase, over float64, speech int64) result {
+		t := thresholds[p.Words]
+		return result{OK: true, Phrase: p, Wake: t.Wake + over, Command: t.Command + over, Phones: 0, Speech: speech}
+	}
+	sec := int64(Rate)
 	tests := []struct {
 		name     string
 		r        result
-		p        Phrase
 		speaking bool
 		want     bool
 	}{
-		{"no phrase", result{}, pause, false, false},
-		{"sure, in a gap", sure, next, false, true},
-		{"fair, in a gap", fair, next, false, true},
-		{"weak wake word", weakWake, next, false, false},
-		{"sure pause over speech", sure, pause, true, true},
-		{"fair pause over speech", fair, pause, true, false},
-		{"sure next over speech", sure, next, true, false},
+		{"no phrase", result{Speech: sec}, false, false},
+		{"just sure enough, in a gap", at(next, 0, sec), false, true},
+		{"just under, in a gap", at(next, -0.01, sec), false, false},
+		{"weak wake word", result{OK: true, Phrase: next, Wake: th.Wake - 1, Command: th.Command + 20, Speech: sec}, false, false},
+		{"weak command", result{OK: true, Phrase: next, Wake: th.Wake + 20, Command: th.Command - 1, Speech: sec}, false, false},
+		{"phones too far", result{OK: true, Phrase: byCmd[coach.CmdResume], Wake: 0, Command: 0, Phones: 0.95, Speech: sec}, false, false},
+		{"too short to be a command", at(next, 10, minSpeech-1), false, false},
+		{"too long to be a command", at(next, 10, maxSpeech+1), false, false},
+		{"shortest", at(next, 10, minSpeech), false, true},
+		{"longest", at(next, 10, maxSpeech), false, true},
+		{"sure pause over speech", at(pause, stricter, sec), true, true},
+		{"fair pause over speech", at(pause, stricter-1, sec), true, false},
+		{"sure next over speech", at(next, 30, sec), true, false},
+		{"unmeasured phrase: the fallback", result{OK: true, Phrase: Phrase{Words: "hop"}, Wake: fallback.Wake, Command: fallback.Command, Speech: sec}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := tt.r
-			r.Phrase = tt.p
-			assert.Equal(t, tt.want, accept(r, tt.speaking))
+			assert.Equal(t, tt.want, accept(tt.r, tt.speaking))
 		})
 	}
 }
@@ -257,6 +262,7 @@ func TestVAD(t *testing.T) {
 			require.Len(t, got, len(tt.want), "%s, chunks of %d", tt.name, chunk)
 			for i, u := range got {
 				assert.Equal(t, tt.want[i].Start, u.Start, "%s #%d start (chunks of %d)", tt.name, i, chunk)
+				assert.Equal(t, u.Start+ms(220), u.Onset, "%s #%d onset", tt.name, i)
 				assert.Equal(t, tt.want[i].End, u.End, "%s #%d end", tt.name, i)
 				assert.Equal(t, tt.want[i].TooLong, u.TooLong, "%s #%d too long", tt.name, i)
 				assert.Equal(t, int(ms(tt.pcmMS[i])), len(u.PCM), "%s #%d samples", tt.name, i)
@@ -267,4 +273,36 @@ func TestVAD(t *testing.T) {
 
 func TestHeardText(t *testing.T) {
 	assert.Equal(t, "Heard: go on", Heard{Command: coach.CmdResume, Words: "go on"}.Text())
+}
+
+// Any samples in any chunks: the VAD never panics, its utterances come in
+// order and are consistent, and chunking never changes what it finds.
+func FuzzVAD(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0}, uint16(479))
+	var seed []byte
+	for _, s := range cat(quiet(300), tone(700, -20), quiet(500)) {
+		seed = append(seed, byte(s), byte(s>>8))
+	}
+	f.Add(seed, uint16(160))
+	f.Fuzz(func(t *testing.T, b []byte, chunk uint16) {
+		pcm := make([]int16, len(b)/2)
+		for i := range pcm {
+			pcm[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
+		}
+		var one, many vad
+		whole := feed(&one, pcm, max(len(pcm), 1))
+		got := feed(&many, pcm, int(chunk)+1)
+		require.Equal(t, len(whole), len(got))
+		var last int64
+		for i, u := range got {
+			assert.Equal(t, whole[i].Start, u.Start)
+			assert.Equal(t, whole[i].End, u.End)
+			assert.GreaterOrEqual(t, u.Start, last)
+			assert.LessOrEqual(t, u.Start, u.Onset)
+			assert.Less(t, u.Onset, u.End)
+			assert.LessOrEqual(t, u.End, int64(len(pcm)))
+			assert.True(t, u.TooLong == (u.PCM == nil), "a too-long utterance has no samples; others do")
+			last = u.End
+		}
+	})
 }

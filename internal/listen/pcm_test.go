@@ -1,11 +1,11 @@
+//go:build pocketsphinx
+
 package listen
 
 import (
 	"encoding/binary"
 	"fmt"
 	"os"
-
-	"github.com/coach-dev/coach/voice"
 )
 
 // readPCM reads a 16 kHz mono 16-bit WAV (the corpus format) without a
@@ -40,18 +40,4 @@ func readPCM(path string) ([]int16, error) {
 		p += n + n&1
 	}
 	return nil, fmt.Errorf("%s: no data chunk", path)
-}
-
-// readPCMAny reads a WAV at any rate as 16 kHz samples.
-func readPCMAny(path string) ([]int16, error) {
-	s, rate, _, err := voice.DecodeWAVFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s = voice.Resample(s, rate, Rate)
-	out := make([]int16, len(s))
-	for i, v := range s {
-		out[i] = voice.ToInt16(v)
-	}
-	return out, nil
 }

@@ -23,6 +23,7 @@ const (
 // explains it much worse. The difference per frame is the confidence.
 type recogniser struct {
 	d       *decoder
+	prons   map[string][][]string // each grammar word's pronunciations
 	phrases map[string]Phrase
 }
 
@@ -31,7 +32,7 @@ func newRecogniser(model string, ps []Phrase) (*recogniser, error) {
 	if _, err := os.Stat(filepath.Join(hmm, "mdef")); err != nil {
 		return nil, fmt.Errorf("no speech model in %s (install pocketsphinx-en-us)", model)
 	}
-	dict, err := subDict(filepath.Join(model, "cmudict-en-us.dict"), words(ps))
+	dict, prons, err := subDict(filepath.Join(model, "cmudict-en-us.dict"), words(ps))
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func newRecogniser(model string, ps []Phrase) (*recogniser, error) {
 		d.close()
 		return nil, err
 	}
-	r := &recogniser{d: d, phrases: map[string]Phrase{}}
+	r := &recogniser{d: d, prons: prons, phrases: map[string]Phrase{}}
 	for _, p := range ps {
 		r.phrases[p.Said()] = p
 	}
@@ -60,10 +61,10 @@ func newRecogniser(model string, ps []Phrase) (*recogniser, error) {
 // subDict writes the pronunciations of the grammar's words (and their
 // alternatives, "word(2)") to a temporary dictionary: loading the whole
 // 134,000-word dictionary would cost a second and 20 MB for nothing.
-func subDict(full string, ws []string) (string, error) {
+func subDict(full string, ws []string) (string, map[string][][]string, error) {
 	f, err := os.Open(full)
 	if err != nil {
-		return "", fmt.Errorf("no pronouncing dictionary: %w", err)
+		return "", nil, fmt.Errorf("no pronouncing dictionary: %w", err)
 	}
 	defer f.Close()
 	want := map[string]bool{}
@@ -72,6 +73,7 @@ func subDict(full string, ws []string) (string, error) {
 	}
 	var b strings.Builder
 	found := map[string]bool{}
+	prons := map[string][][]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -82,28 +84,29 @@ func subDict(full string, ws []string) (string, error) {
 		base, _, _ := strings.Cut(w, "(")
 		if want[base] {
 			found[base] = true
+			prons[base] = append(prons[base], strings.Fields(line)[1:])
 			b.WriteString(line)
 			b.WriteByte('\n')
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read %s: %w", full, err)
+		return "", nil, fmt.Errorf("read %s: %w", full, err)
 	}
 	for _, w := range ws {
 		if !found[w] {
-			return "", fmt.Errorf("the recogniser cannot say %q: it is not in %s", w, full)
+			return "", nil, fmt.Errorf("the recogniser cannot say %q: it is not in %s", w, full)
 		}
 	}
 	tmp, err := os.CreateTemp("", "coach-dict-*.dict")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if _, err := tmp.WriteString(b.String()); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return "", err
+		return "", nil, err
 	}
-	return tmp.Name(), tmp.Close()
+	return tmp.Name(), prons, tmp.Close()
 }
 
 func (r *recogniser) close() { r.d.close() }
@@ -138,7 +141,64 @@ func (r *recogniser) recognise(pcm []int16) (result, error) {
 		sp.score += float64(w.Acoustic) - ph.over(w.Start, w.End)
 	}
 	res.Wake, res.Command = wake.perFrame(), cmd.perFrame()
+	res.Phones = r.phoneDistance(g, ph)
 	return res, nil
+}
+
+// phoneDistance compares what the free phone loop heard with how the
+// grammar's words are said: the edit distance over the expected length
+// (0 is the same phones; a command said clearly is near 0.3 with these
+// context-independent phones, other speech near 1).
+func (r *recogniser) phoneDistance(g, ph hypothesis) float64 {
+	var heard []string
+	for _, s := range ph.Segments {
+		if s.Word != "SIL" && !strings.HasPrefix(s.Word, "+") {
+			heard = append(heard, s.Word)
+		}
+	}
+	// Every combination of pronunciations is few: take the closest.
+	seqs := [][]string{nil}
+	for _, w := range g.Segments {
+		base := strings.TrimSuffix(w.Word, "(2)")
+		alts := r.prons[base]
+		if len(alts) == 0 {
+			continue // silence, fillers
+		}
+		var next [][]string
+		for _, s := range seqs {
+			for _, a := range alts {
+				next = append(next, append(append([]string(nil), s...), a...))
+			}
+		}
+		seqs = next
+	}
+	best := math.Inf(1)
+	for _, want := range seqs {
+		if len(want) > 0 {
+			best = min(best, float64(editDistance(heard, want))/float64(len(want)))
+		}
+	}
+	return best
+}
+
+func editDistance(a, b []string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // span adds up the score of some words.

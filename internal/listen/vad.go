@@ -24,7 +24,8 @@ const (
 // utterance is a stretch of speech, cut from the stream with some quiet on
 // either side.
 type utterance struct {
-	Start   int64   // first sample, counted from the start of the stream
+	Start   int64   // first sample, counted from the start of the stream (with the pre-roll)
+	Onset   int64   // the first speech frame
 	PCM     []int16 // nil when TooLong
 	End     int64   // sample after the last speech frame (before the trailing quiet)
 	TooLong bool    // longer than a command can be: never decoded
@@ -149,7 +150,7 @@ func (v *vad) frame(f []int16, out []utterance) []utterance {
 
 func (v *vad) finish(out []utterance) []utterance {
 	v.active = false
-	u := utterance{Start: v.start, End: v.lastEnd, TooLong: v.tooLong}
+	u := utterance{Start: v.start, Onset: v.onset, End: v.lastEnd, TooLong: v.tooLong}
 	speechFrames := int((v.lastEnd - v.onset) / frameLen)
 	if !v.tooLong && speechFrames >= vadMinLen {
 		u.PCM = append([]int16(nil), v.buf...)

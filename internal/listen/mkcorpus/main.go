@@ -9,11 +9,13 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -81,8 +83,16 @@ func Slug(s string) string { return strings.ReplaceAll(s, " ", "-") }
 
 func main() {
 	out := flag.String("out", "internal/listen/testdata/commands", "write the WAVs to `DIR`")
+	prose := flag.String("prose", "", "instead: write `FILE.wav`, festival reading the GNU GPL clause by clause (unrelated speech for false alarms)")
 	extra := flag.String("phrases", "", "comma-separated `PHRASES` to record instead of the control table's (to try other words)")
 	flag.Parse()
+	if *prose != "" {
+		if err := readProse(*prose); err != nil {
+			fmt.Fprintln(os.Stderr, "mkcorpus:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var phrases []string
 	if *extra != "" {
 		phrases = strings.Split(*extra, ",")
@@ -143,4 +153,62 @@ func run(dir string, phrases []string) error {
 	}
 	fmt.Printf("wrote %d commands to %s\n", n, dir)
 	return nil
+}
+
+// licence is prose every Debian machine has.
+const licence = "/usr/share/common-licenses/GPL-3"
+
+// readProse has festival's HTS voice read the licence one clause at a time,
+// joined with 700 ms pauses as a person reading aloud leaves them: about
+// 38 minutes of speech cut into 686 short utterances, the hardest case for
+// false alarms (a long sentence is never taken for a command).
+func readProse(out string) error {
+	text, err := os.ReadFile(licence)
+	if err != nil {
+		return err
+	}
+	var clauses []string
+	for _, c := range regexp.MustCompile(`[.,;:!?()"]`).Split(strings.Join(strings.Fields(string(text)), " "), -1) {
+		c = strings.TrimSpace(strings.NewReplacer(`\`, "", `"`, "").Replace(c))
+		if regexp.MustCompile(`[a-zA-Z]`).MatchString(c) {
+			clauses = append(clauses, c)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "mkcorpus-prose-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	var script bytes.Buffer
+	script.WriteString("(voice_cmu_us_slt_arctic_hts)\n")
+	for i, c := range clauses {
+		fmt.Fprintf(&script, "(utt.save.wave (utt.synth (Utterance Text \"%s\")) \"%s\" 'riff)\n", c, filepath.Join(tmp, fmt.Sprintf("%04d.wav", i)))
+	}
+	scm := filepath.Join(tmp, "read.scm")
+	if err := os.WriteFile(scm, script.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "festival is reading %d clauses of %s (several minutes)\n", len(clauses), licence)
+	if b, err := exec.Command("festival", "-b", scm).CombinedOutput(); err != nil {
+		return fmt.Errorf("festival: %v: %s", err, b)
+	}
+	pause := make([]float32, Rate*7/10)
+	var all []float32
+	for i := range clauses {
+		s, rate, _, err := voice.DecodeWAVFile(filepath.Join(tmp, fmt.Sprintf("%04d.wav", i)))
+		if err != nil {
+			return err
+		}
+		all = append(append(all, voice.Resample(s, rate, Rate)...), pause...)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := voice.EncodeWAV(f, all, Rate); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %.1f minutes\n", out, float64(len(all))/Rate/60)
+	return f.Close()
 }
