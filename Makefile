@@ -61,6 +61,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...

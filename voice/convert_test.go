@@ -345,3 +345,30 @@ func TestNormalize(t *testing.T) {
 	}
 	assert.LessOrEqual(t, peak, math.Pow(10, -1.0/20)+1e-6)
 }
+
+// EdgeLoss takes any prompt, take and region without panicking, and a
+// prompt cut from its own take loses nothing outside the cut.
+func FuzzEdgeLoss(f *testing.F) {
+	take, start, end := word(2000, 200, 225)
+	b := make([]byte, 0, 2*len(take))
+	for _, v := range take {
+		b = append(b, byte(int16(v*32767)), byte(int16(v*32767)>>8))
+	}
+	f.Add(b, uint16(start-100), uint16(end+200-start), uint16(0), uint16(len(take)))
+	f.Add([]byte{1, 2, 3}, uint16(0), uint16(1), uint16(0), uint16(1))
+	f.Fuzz(func(t *testing.T, raw []byte, at, n, from, to uint16) {
+		s := make([]float32, min(len(raw)/2, 4000)) // up to 2 s at 2 kHz: small inputs fuzz and minimise fast
+		for i := range s {
+			s[i] = float32(int16(uint16(raw[2*i])|uint16(raw[2*i+1])<<8)) / 32768
+		}
+		a := min(int(at), len(s))
+		prompt := s[a:min(a+int(n), len(s))]
+		ls, le, err := EdgeLoss(prompt, s, 2000, int(from), int(to))
+		if err != nil {
+			return
+		}
+		if ls < 0 || le < 0 || ls+le > time.Duration(len(s))*time.Second/2000+5*time.Millisecond {
+			t.Fatalf("lost %v and %v of a %d-sample take", ls, le, len(s))
+		}
+	})
+}

@@ -363,3 +363,25 @@ func BenchmarkBakeFestival50(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/50phrases")
 }
+
+// Whatever festival prints, reading its markers never panics, and what is
+// read is what a marker line would say.
+func FuzzParseMark(f *testing.F) {
+	for _, s := range []string{"coach-done 3", "coach-done 12 0.1750 0.4250 0.5700 1.1300", "coach-done -1 1 2", "coach-done 1 1e308 -1e308", "SIOD ERROR", "coach-done 1 NaN Inf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		i, words, ok := parseMark(line)
+		if !ok {
+			return
+		}
+		again := fmt.Sprintf("%s%d", festivalMark, i)
+		for _, w := range words {
+			again += fmt.Sprintf(" %v %v", w.Start, w.End)
+		}
+		j, words2, ok := parseMark(again)
+		if !ok || j != i || len(words2) != len(words) {
+			t.Fatalf("%q read as %d %v, written back as %q", line, i, words, again)
+		}
+	})
+}
