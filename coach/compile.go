@@ -67,6 +67,7 @@ type compiler struct {
 	tl       *Timeline
 	t        int64 // the cursor: where the next segment starts
 	optional []Cue // candidates placed after every required line
+	comp     *composer
 	missing  map[string]bool
 	errs     ErrorList
 	reported map[string]bool
@@ -85,6 +86,7 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	c := &compiler{
 		r: r, v: v, opt: opt, rate: int64(v.Rate()),
 		tl:       &Timeline{Routine: r.ID, Title: r.Title, Rate: v.Rate()},
+		comp:     newComposer(v),
 		missing:  map[string]bool{},
 		reported: map[string]bool{},
 	}
@@ -177,9 +179,13 @@ func (c *compiler) segment(length int64, ex, set, side, rep int, phase string) {
 
 // cue voices text at frame at. It returns the line's length in frames.
 func (c *compiler) cue(at int64, text string, ex int, phase string, optional bool) (Cue, int64) {
-	pieces, n := voiceLine(c.v, text, c.missing)
+	l := c.comp.line(text)
+	for _, m := range l.missing {
+		c.missing[m] = true
+	}
+	n := l.frames
 	cue := Cue{At: at, End: at + n, Exercise: ex, Phase: phase, Text: text, Optional: optional}
-	for _, p := range pieces {
+	for _, p := range l.pieces {
 		cue.Clips = append(cue.Clips, ClipAt{Phrase: p.phrase, At: at + p.offset, Frames: p.frames})
 	}
 	return cue, n
