@@ -155,16 +155,18 @@ type Voice interface {
 
 // piece is one clip of a line, relative to the line's start.
 type piece struct {
-	phrase string
-	offset int64
-	frames int
+	phrase     string
+	offset     int64
+	frames     int
+	unrecorded bool // not in the pack: frames is an estimate
 }
 
 // voiceLine turns a line into clips: each clause is one prompt if the pack
 // has it, else the longest runs of words the pack has ("Exercise two of
 // five" from "exercise", "two", "of", "five"). Clauses the pack cannot say
-// are added to missing.
-func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
+// are added to missing; with est, they are placed whole at an estimated
+// length.
+func voiceLine(v Voice, line string, missing map[string]bool, est func(string) int) ([]piece, int64) {
 	rate := int64(v.Rate())
 	gap := [...]int64{rate * 40 / 1000, rate * 150 / 1000, rate * 300 / 1000}
 	var out []piece
@@ -189,7 +191,10 @@ func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
 		}
 		if !ok {
 			missing[strings.TrimSpace(c.text)] = true
-			continue
+			if est == nil {
+				continue
+			}
+			got = []piece{{phrase: Key(c.text), frames: est(c.text), unrecorded: true}}
 		}
 		for k, p := range got {
 			if k > 0 {
@@ -210,7 +215,9 @@ func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
 	return out, last.offset + int64(last.frames)
 }
 
-var placeholder = regexp.MustCompile(`\{([a-z_]*)\}`)
+// Anything in braces is a placeholder, so {Rep} or {rep } is caught at load
+// instead of being spoken.
+var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
 
 var placeholders = []string{"rep", "reps", "set", "sets", "side", "exercise", "next", "seconds"}
 
@@ -225,14 +232,23 @@ func expand(s string, vars map[string]string) string {
 	})
 }
 
-// checkPlaceholders reports an unknown {name} in a spoken line.
-func checkPlaceholders(s string) error {
-	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
-		if !contains(placeholders, m[1]) {
-			return fmt.Errorf("unknown placeholder {%s}%s; known: {%s}", m[1], suggest(m[1], placeholders), strings.Join(placeholders, "}, {"))
+// checkPlaceholders reports an unknown {name} in a spoken line, and its
+// byte offset: a misspelt placeholder would otherwise be spoken aloud.
+func checkPlaceholders(s string) (int, error) {
+	for _, m := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+		name := s[m[2]:m[3]]
+		if contains(placeholders, name) {
+			continue
 		}
+		hint := ""
+		if c := strings.ToLower(strings.TrimSpace(name)); contains(placeholders, c) {
+			hint = fmt.Sprintf(" (did you mean {%s}?)", c)
+		} else if c := closest(name, placeholders); c != "" {
+			hint = fmt.Sprintf(" (did you mean {%s}?)", c)
+		}
+		return m[0], fmt.Errorf("unknown placeholder {%s}%s; the placeholders are {%s}", name, hint, strings.Join(placeholders, "}, {"))
 	}
-	return nil
+	return 0, nil
 }
 
 // MissingPhrasesError lists every clause of a routine that no pack can say.
@@ -274,7 +290,7 @@ func asMissing(err error, target **MissingPhrasesError) bool {
 // CanSay reports whether v can voice a line, whole or word by word.
 func CanSay(v Voice, line string) bool {
 	missing := map[string]bool{}
-	voiceLine(v, line, missing)
+	voiceLine(v, line, missing, nil)
 	return len(missing) == 0
 }
 
@@ -282,7 +298,7 @@ func CanSay(v Voice, line string) bool {
 // at frames from 0, and its length.
 func Line(v Voice, text string) ([]ClipAt, int64, error) {
 	missing := map[string]bool{}
-	pieces, n := voiceLine(v, text, missing)
+	pieces, n := voiceLine(v, text, missing, nil)
 	if len(missing) > 0 {
 		return nil, 0, fmt.Errorf("the voice pack cannot say %s", quoteList(sortedKeys(missing)))
 	}
