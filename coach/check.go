@@ -11,7 +11,7 @@ import (
 // The --pace range coach supports. validate checks a script at both ends,
 // so a script that validates runs at any pace in the range.
 const (
-	MinPace = 0.5
+	MinPace = 0.75
 	MaxPace = 2.0
 )
 
@@ -391,7 +391,7 @@ func (r *Routine) describe(v Voice, clause string) Unrecorded {
 		if !contains(u.Words, w) {
 			u.Words = append(u.Words, w)
 		}
-		if c := closest(w, packWords); c != "" && !contains(u.Close, c) {
+		if c := stem(w, packWords); c != "" && !contains(u.Close, c) {
 			u.Close = append(u.Close, c)
 		}
 	}
@@ -412,6 +412,26 @@ func (r *Routine) describe(v Voice, clause string) Unrecorded {
 		u.Close = append(u.Close, p)
 	}
 	return u
+}
+
+// stem finds the pack's word that w is a form of ("tucks", "tucked" →
+// "tuck"), or one letter away from a long word; plain edit distance on
+// short words suggests nonsense ("like" → "lie").
+func stem(w string, words []string) string {
+	best := ""
+	for _, c := range words {
+		if len(c) >= 3 && len(c) > len(best) && strings.HasPrefix(w, c) && len(w)-len(c) <= 3 {
+			best = c
+		}
+	}
+	if best == "" && len(w) >= 5 {
+		for _, c := range words {
+			if editDistance(w, c) == 1 {
+				return c
+			}
+		}
+	}
+	return best
 }
 
 // locate finds the script text a spoken clause comes from: the one whose

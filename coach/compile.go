@@ -118,7 +118,7 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	}
 	c.finish()
 	if len(c.missing) > 0 && c.est == nil {
-		return nil, &MissingPhrasesError{Routine: r.ID, Phrases: sortedKeys(c.missing)}
+		return nil, &MissingPhrasesError{Routine: r.ID, File: r.File, Phrases: sortedKeys(c.missing)}
 	}
 	c.tl.Unrecorded = sortedKeys(c.missing)
 	if err := c.errs.err(); err != nil {
@@ -264,10 +264,11 @@ func (c *compiler) fitError(e *Exercise, p pos, key, where string, need, have in
 			e.ID, where, c.dur(need), c.estimated(), c.dur(have), over)})
 }
 
-// estimated notes, in a timing error, that lengths may be estimates.
+// estimated notes, in a timing error about the line just said, that its
+// length is an estimate.
 func (c *compiler) estimated() string {
-	if c.est != nil && len(c.missing) > 0 {
-		return " (some lines are not recorded yet: lengths estimated)"
+	if n := len(c.tl.Cues); n > 0 && c.tl.Cues[n-1].Unrecorded {
+		return " (estimated: it is not recorded yet)"
 	}
 	return ""
 }

@@ -236,7 +236,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Variant: "lnog"}, `no exercise in this session has a variant "lnog" (did you mean "long"?)`},
 		{Options{Only: []string{"squeeze"}, Variant: "long"}, `no exercise in this session has a variant; --variant "long" does not apply`},
 		{Options{Reps: 500}, "--reps must be between 1 and 50"},
-		{Options{Pace: 10}, "--pace must be between 0.5 and 2, not 10"},
+		{Options{Pace: 10}, "--pace must be between 0.75 and 2, not 10"},
 	}
 	for _, tt := range tests {
 		_, err := Compile(r, fakeVoice{}, tt.opt)

@@ -254,12 +254,17 @@ func checkPlaceholders(s string) (int, error) {
 // MissingPhrasesError lists every clause of a routine that no pack can say.
 type MissingPhrasesError struct {
 	Routine string
+	File    string // the script, so the hint names what `coach voice bake` can find
 	Phrases []string
 }
 
 func (e *MissingPhrasesError) Error() string {
+	arg := e.File
+	if arg == "" || strings.HasPrefix(arg, BuiltinPrefix) {
+		arg = e.Routine
+	}
 	return fmt.Sprintf("%s: the voice pack has no prompt for %d phrase(s): %s (record them with: coach voice bake %s)",
-		e.Routine, len(e.Phrases), quoteList(e.Phrases), e.Routine)
+		e.Routine, len(e.Phrases), quoteList(e.Phrases), arg)
 }
 
 func quoteList(s []string) string {
