@@ -22,9 +22,6 @@ const (
 	CmdPain   Command = "pain" // "this hurts": stop this exercise and move on
 )
 
-// Commands lists every command, for validation and help.
-var Commands = []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain}
-
 // Rate answers a check-in: "rate-0" to "rate-10". Outside a check-in it
 // does nothing.
 func Rate(n int) Command { return Command(fmt.Sprintf("rate-%d", n)) }
@@ -38,19 +35,17 @@ func (c Command) rating() (int, bool) {
 	return n, true
 }
 
-// ParseCommand validates a command name from outside (keys map directly).
+// ParseCommand validates a command name from outside: any command of the
+// control table.
 func ParseCommand(s string) (Command, error) {
-	if _, ok := Command(s).rating(); ok {
-		return Command(s), nil
+	if ctl, ok := ControlFor(Command(s)); ok {
+		return ctl.Command, nil
 	}
-	for _, c := range Commands {
-		if string(c) == s {
-			return c, nil
+	var names []string
+	for _, c := range Controls {
+		if !c.CheckIn {
+			names = append(names, string(c.Command))
 		}
-	}
-	names := make([]string, len(Commands))
-	for i, c := range Commands {
-		names[i] = string(c)
 	}
 	return "", fmt.Errorf("unknown command %q%s", s, suggest(s, names))
 }

@@ -297,3 +297,25 @@ func TestCheckInAnswersAreRecordedAndMoveOn(t *testing.T) {
 		assert.Error(t, err, c)
 	}
 }
+
+// Every command of the control table parses, and every one the session
+// handles is in the table.
+func TestControlTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range Controls {
+		got, err := ParseCommand(string(c.Command))
+		require.NoError(t, err)
+		assert.Equal(t, c.Command, got)
+		assert.NotEmpty(t, c.Label, c.Command)
+		assert.NotEmpty(t, c.Help, c.Command)
+		for _, k := range c.Keys {
+			assert.False(t, seen[k], "key %q is bound twice", k)
+			seen[k] = true
+		}
+	}
+	for _, c := range []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain, Rate(0), Rate(10)} {
+		_, ok := ControlFor(c)
+		assert.True(t, ok, c)
+	}
+	assert.Equal(t, "space pause/resume", HelpLines()[0][:len("space pause/resume")])
+}
