@@ -170,7 +170,8 @@ type Report struct {
 
 // Unrecorded is a clause no pack can say yet, with what is needed to say it.
 type Unrecorded struct {
-	Clause  string   // as it will be said: "Tuck your chin in"
+	Clause  string   // what to record: "Tuck your chin in", or "rep" for "rep {rep}"
+	Example string   // a line it is said in, when that differs from Clause
 	Words   []string // its words that no pack has at all
 	Close   []string // phrases the packs have that come close
 	Line    int      // where the line that says it is written
@@ -206,13 +207,14 @@ func Check(r *Routine, v Voice) *Report {
 			}
 			continue
 		}
-		for _, clause := range tl.Unrecorded {
-			if seenClause[clause] {
-				continue
-			}
-			seenClause[clause] = true
-			u := r.describe(v, clause)
-			u.Flags = s.Flags
+		for _, said := range tl.Unrecorded {
+			for _, clause := range r.recordingsOf(v, said) {
+				if seenClause[clause] {
+					continue
+				}
+				seenClause[clause] = true
+				u := r.describe(v, clause, said)
+				u.Flags = s.Flags
 			for _, w := range u.Words {
 				if numbers[w] {
 					// Numbers are the pack's vocabulary, never recorded per
@@ -225,7 +227,8 @@ func Check(r *Routine, v Voice) *Report {
 					}
 				}
 			}
-			rep.Unrecorded = append(rep.Unrecorded, u)
+				rep.Unrecorded = append(rep.Unrecorded, u)
+			}
 		}
 		if s.Options.Hold.Mode == "" && s.Options.Pace == 0 && s.Options.Reps == 0 {
 			// Drops and lint concern the script as written (each variant).
@@ -368,9 +371,12 @@ func (r *Routine) Pos(field string) (line, col int) {
 
 // describe finds where an unrecorded clause is written, which of its words
 // no pack has, and the phrases the pack has that come close.
-func (r *Routine) describe(v Voice, clause string) Unrecorded {
+func (r *Routine) describe(v Voice, clause, said string) Unrecorded {
 	u := Unrecorded{Clause: clause, Line: 1, Col: 1}
-	if st, ok := r.locate(clause); ok {
+	if clause != said {
+		u.Example = said
+	}
+	if st, _, ok := r.locate(said); ok {
 		u.Line, u.Col, u.Written = st.pos.line, st.pos.col, st.text
 	}
 	words := strings.Fields(Key(clause))
@@ -436,18 +442,56 @@ func stem(w string, words []string) string {
 
 // locate finds the script text a spoken clause comes from: the one whose
 // clause matches it exactly, else the best placeholder template.
-func (r *Routine) locate(clause string) (sourceText, bool) {
+func (r *Routine) locate(clause string) (sourceText, string, bool) {
 	key := Key(clause)
 	var best sourceText
+	var bestClause string
 	bestScore := -1
 	for _, st := range r.spoken {
 		for _, tc := range splitClauses(st.text) {
 			if score, ok := matchClause(tc.text, key); ok && score > bestScore {
-				best, bestScore = st, score
+				best, bestClause, bestScore = st, tc.text, score
 			}
 		}
 	}
-	return best, bestScore >= 0
+	return best, bestClause, bestScore >= 0
+}
+
+// Recordings turns clauses no pack can say into what to record: a clause
+// said from a line with placeholders records the line's own words once
+// ("rep" of "rep {rep}"), which the compiler then composes with every
+// number, instead of one prompt per number.
+func (r *Routine) Recordings(v Voice, clauses []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range clauses {
+		for _, u := range r.recordingsOf(v, c) {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Routine) recordingsOf(v Voice, said string) []string {
+	_, template, ok := r.locate(said)
+	if !ok || !placeholder.MatchString(template) {
+		return []string{said}
+	}
+	var out []string
+	for _, part := range placeholder.Split(template, -1) {
+		if part = strings.TrimSpace(part); Key(part) != "" && !CanSay(v, part) {
+			out = append(out, part)
+		}
+	}
+	if len(out) == 0 {
+		// The words are there; what is new came in with a placeholder.
+		return []string{said}
+	}
+	return out
 }
 
 // matchClause matches a clause as written (with placeholders) against a

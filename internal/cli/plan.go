@@ -85,16 +85,23 @@ func (a *app) compileToPlay(cmd *cobra.Command, arg string, f *planFlags) (*comp
 	if err != nil {
 		return nil, err
 	}
-	if len(c.tl.Unrecorded) == 0 {
-		return c, nil
-	}
-	if err := a.recordMissing(cmd.Context(), arg, c.routine, c.tl.Unrecorded); err != nil {
-		return nil, err
-	}
 	opt, _ := f.options()
-	if c.pack, err = a.pack(); err != nil {
-		return nil, err
+	for _, whole := range []bool{false, true} {
+		if len(c.tl.Unrecorded) == 0 {
+			break
+		}
+		if err := a.recordMissing(cmd.Context(), arg, c.routine, c.tl.Unrecorded, whole); err != nil {
+			return nil, err
+		}
+		if c.pack, err = a.pack(); err != nil {
+			return nil, err
+		}
+		opt.Estimate = true
+		if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
+			return nil, err
+		}
 	}
+	opt.Estimate = false
 	if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
 		return nil, err
 	}

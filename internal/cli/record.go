@@ -17,7 +17,10 @@ import (
 // the script may say), into the user's pack with the best offline voice
 // installed. Without one it stops with one message naming the words and
 // what to install.
-func (a *app) recordMissing(ctx context.Context, arg string, r *coach.Routine, session []string) error {
+//
+// A line with placeholders records its own words once (whole is false);
+// whole records each clause as said, for what that could not cover.
+func (a *app) recordMissing(ctx context.Context, arg string, r *coach.Routine, session []string, whole bool) error {
 	pack, err := a.pack()
 	if err != nil {
 		return err
@@ -26,7 +29,7 @@ func (a *app) recordMissing(ctx context.Context, arg string, r *coach.Routine, s
 	for _, c := range session {
 		todo[c] = true
 	}
-	if all, err := coach.SpokenPhrases(r); err == nil {
+	if all, err := coach.SpokenPhrases(r); err == nil && !whole {
 		for _, c := range all {
 			if !coach.CanSay(pack, c) {
 				todo[c] = true
@@ -36,6 +39,9 @@ func (a *app) recordMissing(ctx context.Context, arg string, r *coach.Routine, s
 	texts := make([]string, 0, len(todo))
 	for c := range todo {
 		texts = append(texts, c)
+	}
+	if !whole {
+		texts = r.Recordings(pack, texts)
 	}
 	sort.Strings(texts)
 	e, err := bake.Detect("")

@@ -114,6 +114,9 @@ func groupUnrecorded(file string, us []coach.Unrecorded) []string {
 		}
 		s := fmt.Sprintf("%q", u.Clause)
 		var notes []string
+		if u.Example != "" {
+			notes = append(notes, fmt.Sprintf("as in %q", u.Example))
+		}
 		if len(u.Words) > 0 {
 			notes = append(notes, "new words: "+strings.Join(u.Words, ", "))
 		}
