@@ -215,18 +215,18 @@ func Check(r *Routine, v Voice) *Report {
 				seenClause[clause] = true
 				u := r.describe(v, clause, said)
 				u.Flags = s.Flags
-			for _, w := range u.Words {
-				if numbers[w] {
-					// Numbers are the pack's vocabulary, never recorded per
-					// routine: a pack that cannot say one is incomplete.
-					e := &Error{File: r.File, Line: u.Line, Col: u.Col,
-						Msg: fmt.Sprintf("the voice pack cannot say the number %q in %q%s; numbers come from the pack (rebuild it with make voices)", w, u.Clause, withFlags(s.Flags))}
-					if !seenErr[pos{e.Line, e.Col}] {
-						seenErr[pos{e.Line, e.Col}] = true
-						rep.Errors = append(rep.Errors, e)
+				for _, w := range u.Words {
+					if numbers[w] {
+						// Numbers are the pack's vocabulary, never recorded per
+						// routine: a pack that cannot say one is incomplete.
+						e := &Error{File: r.File, Line: u.Line, Col: u.Col,
+							Msg: fmt.Sprintf("the voice pack cannot say the number %q in %q%s; numbers come from the pack (rebuild it with make voices)", w, u.Clause, withFlags(s.Flags))}
+						if !seenErr[pos{e.Line, e.Col}] {
+							seenErr[pos{e.Line, e.Col}] = true
+							rep.Errors = append(rep.Errors, e)
+						}
 					}
 				}
-			}
 				rep.Unrecorded = append(rep.Unrecorded, u)
 			}
 		}
