@@ -56,8 +56,8 @@ func newEstimator(v Voice) *estimator {
 	}
 	b := (n*sxy - sx*sy) / (n*sxx - sx*sx)
 	a := (sy - b*sx) / n
-	if b > 0.02 && b < 0.3 && a >= 0 && a < 1 {
-		e.base, e.perLetter = a, b
+	if b > 0.02 && b < 0.3 && a > -0.1 && a < 1 {
+		e.base, e.perLetter = max(a, 0), b
 	}
 	return e
 }

@@ -258,10 +258,11 @@ func (c *compiler) fitError(e *Exercise, p pos, key, where string, need, have in
 		return
 	}
 	c.reported[e.ID+key] = true
-	over := time.Duration((need - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
+	// A line needs its pause before whatever comes next: count it in.
+	over := time.Duration((need + c.frames(minGap) - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
 	c.errs = append(c.errs, &Error{File: c.r.File, Line: p.line, Col: p.col,
-		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s%s but the phase lasts %s (over by %s); shorten the line or lengthen the phase",
-			e.ID, where, c.dur(need), c.estimated(), c.dur(have), over)})
+		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s%s but the phase lasts %s (over by %s, counting the %s pause after the line); shorten the line or lengthen the phase",
+			e.ID, where, c.dur(need), c.estimated(), c.dur(have), over, minGap)})
 }
 
 // estimated notes, in a timing error about the line just said, that its

@@ -190,7 +190,7 @@ func TestRequiredLineMustFit(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Compile(r, fakeVoice{}, Options{})
 	require.Error(t, err)
-	assert.Equal(t, "h.yaml:21:9: squeeze: rep 1, phase release: the spoken line takes 1.38s but the phase lasts 1s (over by 380ms); shorten the line or lengthen the phase", err.Error())
+	assert.Equal(t, "h.yaml:21:9: squeeze: rep 1, phase release: the spoken line takes 1.38s but the phase lasts 1s (over by 460ms, counting the 80ms pause after the line); shorten the line or lengthen the phase", err.Error())
 }
 
 func TestMissingPhrases(t *testing.T) {
