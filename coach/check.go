@@ -401,15 +401,12 @@ func (r *Routine) describe(v Voice, clause, said string) Unrecorded {
 			u.Close = append(u.Close, c)
 		}
 	}
-	// Recorded phrases made only of the clause's words, longest first: what
-	// the line could reuse if reworded.
+	// Recorded phrases whose words the clause has in the same order but not
+	// together ("arms by your sides" in "let your arms hang by your
+	// sides"), longest first: wordings the pack already says whole.
 	var within []string
 	for _, p := range packPhrases {
-		ok := true
-		for _, w := range strings.Fields(p) {
-			ok = ok && contains(words, w)
-		}
-		if ok {
+		if subsequence(strings.Fields(p), words) && !strings.Contains(" "+strings.Join(words, " ")+" ", " "+p+" ") {
 			within = append(within, p)
 		}
 	}
@@ -418,6 +415,17 @@ func (r *Routine) describe(v Voice, clause, said string) Unrecorded {
 		u.Close = append(u.Close, p)
 	}
 	return u
+}
+
+// subsequence reports whether sub's words appear in words, in order.
+func subsequence(sub, words []string) bool {
+	i := 0
+	for _, w := range words {
+		if i < len(sub) && sub[i] == w {
+			i++
+		}
+	}
+	return i == len(sub)
 }
 
 // stem finds the pack's word that w is a form of ("tucks", "tucked" →
