@@ -9,13 +9,15 @@ FUZZTIME  ?= 10s
 
 # Building needs ALSA headers for oto (cgo).
 BUILD_PKGS := pkg-config gcc libasound2-dev
+# A session records the lines of a new routine before it plays them.
+RUN_PKGS   := festival festvox-us-slt-hts
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
 # a headless browser, and the offline voices.
 TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins chromium festival festvox-us-slt-hts espeak-ng
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test lint fuzz bench voices deps deps-test clean
+.PHONY: all build run test lint fuzz bench voices deps deps-test deps-run clean
 
 all: build
 
@@ -35,12 +37,15 @@ deps:
 deps-test:
 	$(call install_missing,$(TEST_PKGS))
 
+deps-run:
+	$(call install_missing,$(RUN_PKGS))
+
 build: deps
 	$(GO) build -o $(BIN) ./cmd/coach
 
 # A coached session of the built-in routine. Pass options with ARGS, e.g.
 # make run ARGS="--no-audio --speed 10".
-run: build
+run: build deps-run
 	$(BIN) run $(ROUTINE) $(ARGS)
 
 # Every test, with the race detector, then each parser's fuzz target briefly.
