@@ -411,9 +411,7 @@ func (r *Routine) describe(v Voice, clause, said string) Unrecorded {
 		}
 	}
 	sort.SliceStable(within, func(i, j int) bool { return len(within[i]) > len(within[j]) })
-	for _, p := range within[:min(len(within), 3)] {
-		u.Close = append(u.Close, p)
-	}
+	u.Close = append(u.Close, within[:min(len(within), 3)]...)
 	return u
 }
 

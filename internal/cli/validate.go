@@ -142,15 +142,6 @@ func groupUnrecorded(file string, us []coach.Unrecorded) []string {
 	return out
 }
 
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // lines splits an error into problem lines, each starting with a file name.
 func lines(err error, file string) []string {
 	if err == nil {
