@@ -261,6 +261,9 @@ func TestUserRoutineWithBuiltinIDNamesBothFiles(t *testing.T) {
 	r := run(t, map[string]string{"XDG_CONFIG_HOME": cfg}, "list")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.err, file+`: routine id "upper-back" is already used by the built-in upper-back.yaml`)
+	r = run(t, map[string]string{"XDG_CONFIG_HOME": cfg}, "plan", "upper-back")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.err, file+` also has the id "upper-back" and is ignored; using the built-in upper-back.yaml`, "never quietly")
 }
 
 func TestSchemaCommand(t *testing.T) {
