@@ -234,6 +234,10 @@ func Check(r *Routine, v Voice) *Report {
 			// Drops and lint concern the script as written (each variant).
 			rep.Warnings = append(rep.Warnings, r.dropWarnings(tl, s.Flags)...)
 			for _, e := range asErrorList(Lint(r, tl), r.File) {
+				if strings.HasPrefix(e.Msg, "warning") {
+					rep.Warnings = append(rep.Warnings, e)
+					continue
+				}
 				if !seenErr[pos{e.Line, e.Col}] {
 					seenErr[pos{e.Line, e.Col}] = true
 					rep.Errors = append(rep.Errors, e)
