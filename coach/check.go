@@ -110,10 +110,14 @@ type Trial struct {
 // script as written, the min and max of every hold range, both ends of the
 // --pace range, both ends of --reps, and all the tightest at once (shortest
 // phases, longest counts). A script that passes them all runs with any of
-// these options.
+// these options. Each trial keeps only the exercises it can change (--reps
+// changes only lines that say {rep} or {reps}; a count that does not fit is
+// dropped, never an error), so a long script is not compiled forty times
+// whole.
 func Trials(r *Routine) []Trial {
 	variants := []string{""}
-	ranges := false
+	var ranged, counted []string // exercises with a hold range; saying {rep} or {reps}
+	usesNext := false
 	for _, e := range r.Exercises {
 		reps := [][]Phase{e.Rep}
 		for name, v := range e.Variants {
@@ -122,35 +126,82 @@ func Trials(r *Routine) []Trial {
 			}
 			reps = append(reps, v.Rep)
 		}
+		hasRange, hasCount := false, false
 		for _, rep := range reps {
 			for _, p := range rep {
-				ranges = ranges || (p.Kind == Hold && p.Duration.IsRange())
+				hasRange = hasRange || (p.Kind == Hold && p.Duration.IsRange())
+				hasCount = hasCount || strings.Contains(p.Say, "{rep}") || strings.Contains(p.Say, "{reps}")
+				usesNext = usesNext || strings.Contains(p.Say, "{next}")
 			}
+		}
+		if hasRange {
+			ranged = append(ranged, e.ID)
+		}
+		if hasCount {
+			counted = append(counted, e.ID)
 		}
 	}
 	sort.Strings(variants[1:])
+	// only narrows a trial to the exercises in all the given sets (nil: any);
+	// ok is false when none is left. With {next}, an exercise's lines depend
+	// on its neighbour, so nothing is narrowed.
+	only := func(sets ...[]string) ([]string, bool) {
+		var keep []string
+		for _, e := range r.Exercises {
+			in := true
+			for _, set := range sets {
+				in = in && (set == nil || contains(set, e.ID))
+			}
+			if in {
+				keep = append(keep, e.ID)
+			}
+		}
+		if len(keep) == 0 {
+			return nil, false
+		}
+		if usesNext || len(keep) == len(r.Exercises) {
+			return nil, true
+		}
+		return keep, true
+	}
 	type tweak struct {
 		flags string
+		set   []string // the exercises it can change; nil: all
 		apply func(*Options)
 	}
-	tweaks := []tweak{{"", func(*Options) {}}}
-	if ranges {
+	tweaks := []tweak{{"", nil, func(*Options) {}}}
+	if len(ranged) > 0 {
 		tweaks = append(tweaks,
-			tweak{"--hold min", func(o *Options) { o.Hold = HoldChoice{Mode: "min"} }},
-			tweak{"--hold max", func(o *Options) { o.Hold = HoldChoice{Mode: "max"} }})
+			tweak{"--hold min", ranged, func(o *Options) { o.Hold = HoldChoice{Mode: "min"} }},
+			tweak{"--hold max", ranged, func(o *Options) { o.Hold = HoldChoice{Mode: "max"} }})
 	}
 	tweaks = append(tweaks,
-		tweak{fmt.Sprintf("--pace %g", MinPace), func(o *Options) { o.Pace = MinPace }},
-		tweak{fmt.Sprintf("--pace %g", MaxPace), func(o *Options) { o.Pace = MaxPace }},
-		tweak{"--reps 1", func(o *Options) { o.Reps = 1 }},
-		tweak{fmt.Sprintf("--reps %d", maxReps), func(o *Options) { o.Reps = maxReps }},
-		tweak{fmt.Sprintf("--hold min --pace %g --reps %d", MinPace, maxReps), func(o *Options) {
-			o.Hold, o.Pace, o.Reps = HoldChoice{Mode: "min"}, MinPace, maxReps
-		}})
+		tweak{fmt.Sprintf("--pace %g", MinPace), nil, func(o *Options) { o.Pace = MinPace }},
+		tweak{fmt.Sprintf("--pace %g", MaxPace), nil, func(o *Options) { o.Pace = MaxPace }})
+	if len(counted) > 0 {
+		tweaks = append(tweaks,
+			tweak{"--reps 1", counted, func(o *Options) { o.Reps = 1 }},
+			tweak{fmt.Sprintf("--reps %d", maxReps), counted, func(o *Options) { o.Reps = maxReps }},
+			tweak{fmt.Sprintf("--hold min --pace %g --reps %d", MinPace, maxReps), counted, func(o *Options) {
+				o.Hold, o.Pace, o.Reps = HoldChoice{Mode: "min"}, MinPace, maxReps
+			}})
+	}
 	var out []Trial
 	for _, v := range variants {
+		var having []string // the exercises the variant applies to
+		if v != "" {
+			for _, e := range r.Exercises {
+				if _, ok := e.Variants[v]; ok {
+					having = append(having, e.ID)
+				}
+			}
+		}
 		for _, t := range tweaks {
-			s := Trial{Options: Options{Variant: v}, Flags: t.flags}
+			keep, ok := only(having, t.set)
+			if !ok {
+				continue
+			}
+			s := Trial{Options: Options{Variant: v, Only: keep}, Flags: t.flags}
 			t.apply(&s.Options)
 			if v != "" {
 				s.Flags = strings.TrimSpace("--variant " + v + " " + t.flags)

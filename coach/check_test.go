@@ -286,14 +286,27 @@ func TestHoldOutsideThePrescription(t *testing.T) {
 }
 
 func TestTrialsCoverEveryVariantAndEnd(t *testing.T) {
-	r, err := Load("h.yaml", []byte(holdScript))
+	src := strings.Replace(holdScript, "say: Hold.\n      - phase: release", "say: Hold, rep {rep}.\n      - phase: release", 1)
+	require.NotEqual(t, holdScript, src)
+	r, err := Load("h.yaml", []byte(src))
 	require.NoError(t, err)
+	got := map[string][]string{}
 	var flags []string
 	for _, s := range Trials(r) {
 		flags = append(flags, s.Flags)
+		got[s.Flags] = s.Options.Only
 	}
-	for _, want := range []string{"", "--hold min", "--hold max", "--pace 0.75", "--pace 2", "--reps 1", "--reps 50",
-		"--variant long", "--variant long --hold max", "--variant long --reps 50"} {
-		assert.Contains(t, flags, want)
+	assert.Equal(t, []string{"", "--hold min", "--hold max", "--pace 0.75", "--pace 2", "--reps 1", "--reps 50", "--hold min --pace 0.75 --reps 50",
+		"--variant long", "--variant long --pace 0.75", "--variant long --pace 2"}, flags,
+		"a trial that can change nothing is not compiled (books has no range and no {rep}; only books has the variant)")
+	assert.Nil(t, got[""])
+	assert.Equal(t, []string{"squeeze"}, got["--hold max"], "only the exercises a trial can change")
+	assert.Equal(t, []string{"squeeze"}, got["--reps 50"])
+	assert.Equal(t, []string{"books"}, got["--variant long"])
+
+	r, err = Load("h.yaml", []byte(strings.Replace(src, "say: Relax.", "say: Next is {next}.", 1)))
+	require.NoError(t, err)
+	for _, s := range Trials(r) {
+		assert.Nil(t, s.Options.Only, "%s: with {next} a line depends on its neighbour", s.Flags)
 	}
 }

@@ -182,7 +182,14 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		// A script that loads must compile or fail cleanly, never panic.
+		// A script that loads must compile or fail cleanly, never panic;
+		// so must every check validate makes, and each problem is located.
 		_, _ = Compile(r, fakeVoice{}, Options{})
+		rep := Check(r, wordVoice{})
+		for _, e := range append(rep.Errors, rep.Warnings...) {
+			if !strings.HasPrefix(e.Error(), "f.yaml:") {
+				t.Fatalf("problem without location: %q", e)
+			}
+		}
 	})
 }
