@@ -71,12 +71,12 @@ func ControlFor(c Command) (Control, bool) {
 	return Control{}, false
 }
 
-// HelpLines are the key help for a narrow display, longest first: key and
-// hint, key and label, keys alone. Check-in digits are left out (a check-in
-// says so itself).
-func HelpLines() []string {
+// HelpLines are the key help of a control table for a narrow display,
+// longest first: key and hint, key and label, keys alone. Check-in digits
+// are left out (a check-in says so itself).
+func HelpLines(controls []Control) []string {
 	var long, mid, short []string
-	for _, c := range Controls {
+	for _, c := range controls {
 		if !c.Button || len(c.Keys) == 0 {
 			continue
 		}
