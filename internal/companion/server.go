@@ -63,8 +63,8 @@ type Server struct {
 
 	nonceMu sync.Mutex
 	nonces  []nonce // OpenURL's one-time links
-	ctl    atomic.Pointer[controllerBox]
-	up     websocket.Upgrader
+	ctl     atomic.Pointer[controllerBox]
+	up      websocket.Upgrader
 
 	started   atomic.Bool
 	closing   chan struct{}
