@@ -91,7 +91,7 @@ func (a *app) planCmd() *cobra.Command {
 			if asJSON {
 				return tl.WriteJSON(a.std.Out)
 			}
-			if err := tl.WriteText(a.std.Out); err != nil {
+			if err := tl.WriteText(newTextWriter(a.std.Out)); err != nil {
 				return err
 			}
 			if preview {
@@ -132,7 +132,7 @@ func (a *app) listCmd() *cobra.Command {
 			for _, f := range args {
 				r, err := coach.LoadFile(f)
 				if err != nil {
-					problems = append(problems, err)
+					problems = append(problems, quoteNamesIn(err, f))
 					continue
 				}
 				routines = append(routines, r)
@@ -146,7 +146,7 @@ func (a *app) listCmd() *cobra.Command {
 				e := listEntry{ID: r.ID, Title: r.Title, Exercises: len(r.Exercises), Source: sourceLabel(r)}
 				tl, err := coach.Compile(r, pack, coach.Options{})
 				if err != nil {
-					problems = append(problems, fmt.Errorf("%s: %s", r.File, firstLine(err)))
+					problems = append(problems, fmt.Errorf("%s: %s", quoteName(r.File), firstLine(quoteNamesIn(err, r.File))))
 					e.DurationMS = -1
 				} else {
 					e.DurationMS = tl.MS(tl.Length)
@@ -160,7 +160,7 @@ func (a *app) listCmd() *cobra.Command {
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(newTextWriter(a.std.Out), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tTITLE\tEXERCISES\tLENGTH\tSOURCE")
 				for _, e := range entries {
 					length := "?"
@@ -168,7 +168,7 @@ func (a *app) listCmd() *cobra.Command {
 						s := (e.DurationMS + 500) / 1000
 						length = fmt.Sprintf("%d:%02d", s/60, s%60)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Title, e.Exercises, length, e.Source)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", escapeLine(e.ID), escapeLine(e.Title), e.Exercises, length, quoteName(e.Source))
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -176,7 +176,7 @@ func (a *app) listCmd() *cobra.Command {
 			}
 			for _, p := range problems {
 				for _, line := range strings.Split(p.Error(), "\n") {
-					fmt.Fprintf(a.std.Err, "coach: %s\n", line)
+					fmt.Fprintf(a.std.Err, "coach: %s\n", escapeLine(line))
 				}
 			}
 			if len(problems) > 0 {

@@ -24,12 +24,12 @@ func (a *app) validateCmd() *cobra.Command {
 			for _, arg := range args {
 				problems := a.validateOne(cmd, arg, pack)
 				if len(problems) == 0 {
-					fmt.Fprintf(a.std.Out, "%s: ok\n", arg)
+					fmt.Fprintf(a.std.Out, "%s: ok\n", quoteName(arg))
 					continue
 				}
 				bad++
 				for _, p := range problems {
-					fmt.Fprintln(a.std.Out, p)
+					fmt.Fprintln(a.std.Out, escapeLine(p))
 				}
 			}
 			if bad > 0 {
@@ -44,10 +44,11 @@ func (a *app) validateCmd() *cobra.Command {
 func (a *app) validateOne(cmd *cobra.Command, arg string, pack coach.Voice) []string {
 	r, err := a.routine(cmd, arg)
 	if err != nil {
-		return lines(err, arg)
+		return lines(err, quoteName(arg))
 	}
 	var out []string
 	source, _ := os.ReadFile(r.File)
+	file := quoteName(r.File) // as printed
 	variants := []string{""}
 	for _, e := range r.Exercises {
 		for name := range e.Variants {
@@ -64,14 +65,14 @@ func (a *app) validateOne(cmd *cobra.Command, arg string, pack coach.Voice) []st
 		case errors.As(err, &miss):
 			for _, p := range miss.Phrases {
 				line, col := locate(source, p)
-				out = appendOnce(out, seen, fmt.Sprintf("%s:%d:%d: the voice pack has no prompt for %q (record it with: coach voice bake %s)", r.File, line, col, p, r.File))
+				out = appendOnce(out, seen, fmt.Sprintf("%s:%d:%d: the voice pack has no prompt for %q (record it with: coach voice bake %s)", file, line, col, p, file))
 			}
 		case err != nil:
-			for _, l := range lines(err, r.File) {
+			for _, l := range lines(quoteNamesIn(err, r.File), file) {
 				out = appendOnce(out, seen, l)
 			}
 		default:
-			for _, l := range lines(coach.Lint(r, tl), r.File) {
+			for _, l := range lines(quoteNamesIn(coach.Lint(r, tl), r.File), file) {
 				out = appendOnce(out, seen, l)
 			}
 		}
