@@ -35,8 +35,11 @@ deps:
 deps-test:
 	$(call install_missing,$(TEST_PKGS))
 
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +changes)
+LDFLAGS   := -X github.com/coach-dev/coach/internal/cli.commit=$(COMMIT)
+
 build: deps
-	$(GO) build -o $(BIN) ./cmd/coach
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/coach
 
 # A coached session of the built-in routine. Pass options with ARGS, e.g.
 # make run ARGS="--no-audio --speed 10".

@@ -84,7 +84,7 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	}
 	c := &compiler{
 		r: r, v: v, opt: opt, rate: int64(v.Rate()),
-		tl:       &Timeline{Routine: r.ID, Title: r.Title, Rate: v.Rate()},
+		tl:       &Timeline{Routine: r.ID, Title: r.Title, Frequency: r.Frequency, Rate: v.Rate()},
 		missing:  map[string]bool{},
 		reported: map[string]bool{},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,9 +23,6 @@ const (
 	CmdPain   Command = "pain" // "this hurts": stop this exercise and move on
 )
 
-// Commands lists every command, for validation and help.
-var Commands = []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain}
-
 // Rate answers a check-in: "rate-0" to "rate-10". Outside a check-in it
 // does nothing.
 func Rate(n int) Command { return Command(fmt.Sprintf("rate-%d", n)) }
@@ -38,19 +36,17 @@ func (c Command) rating() (int, bool) {
 	return n, true
 }
 
-// ParseCommand validates a command name from outside (keys map directly).
+// ParseCommand validates a command name from outside: any command of the
+// control table.
 func ParseCommand(s string) (Command, error) {
-	if _, ok := Command(s).rating(); ok {
-		return Command(s), nil
+	if ctl, ok := ControlFor(Command(s)); ok {
+		return ctl.Command, nil
 	}
-	for _, c := range Commands {
-		if string(c) == s {
-			return c, nil
+	var names []string
+	for _, c := range Controls {
+		if !c.CheckIn {
+			names = append(names, string(c.Command))
 		}
-	}
-	names := make([]string, len(Commands))
-	for i, c := range Commands {
-		names[i] = string(c)
 	}
 	return "", fmt.Errorf("unknown command %q%s", s, suggest(s, names))
 }
@@ -73,64 +69,64 @@ type Speaker interface {
 // buffer); nil means none, as with the silent wall-clock sink.
 type Latency func() int64
 
-// EventKind names what a session records for history.
-type EventKind string
-
-const (
-	EventExerciseStart EventKind = "exercise-start"
-	EventRepDone       EventKind = "rep-done"
-	EventExerciseDone  EventKind = "exercise-done"
-	EventSkip          EventKind = "skip"
-	EventPain          EventKind = "pain"
-	EventPause         EventKind = "pause"
-	EventResume        EventKind = "resume"
-	EventFinish        EventKind = "finish"
-	EventStop          EventKind = "stop"
-	EventPainRating    EventKind = "pain-rating" // a check-in answer: Value 0-10, After tells which
-)
-
-// Event is one thing that happened in a session.
-type Event struct {
-	Kind     EventKind
-	Exercise int // index into the timeline's exercises, -1 if none
-	Set      int // 0-based, -1 if none
-	Side     int
-	Rep      int
-	Frame    int64
-	At       time.Time
-	Value    int  // the rating of a pain-rating event
-	After    bool // a rating after the session (else before)
+// Config tunes a session.
+type Config struct {
+	ID       string  // the record's id (the history assigns one)
+	Practice bool    // a run that is never counted (--speed)
+	Speed    float64 // timeline seconds per wall-clock second; 0 means 1
+	// MaxWait is the longest the session sleeps when nothing is due (0: a
+	// second). It bounds how late a stalled clock or a frozen process is
+	// noticed; a test may set it to an hour so that only commands move.
+	MaxWait time.Duration
+	Now     func() time.Time // tests
 }
+
+// freezeGrace is how much longer than MaxWait a sleep may take before the
+// session treats the gap as a freeze (a stopped process, a suspended
+// laptop): counted as paused, not as time spent.
+const freezeGrace = time.Second
 
 // Session plays a timeline through a Player and tells listeners what is
 // heard. One goroutine (Run) owns all of its state; others talk to it
-// through Send.
+// through Send. It sleeps until the next thing due on the timeline (a cue,
+// a phase boundary, a second of a countdown) or a command: it never polls.
 type Session struct {
 	tl      *Timeline
 	player  Player
 	latency Latency
+	cfg     Config
 	cmds    chan Command
-	poll    time.Duration
-	now     func() time.Time
+	wake    chan struct{}
+	heardAt atomic.Int64
 
-	mu     sync.Mutex
-	states []func(State)
-	events []func(Event)
+	mu      sync.Mutex
+	states  []func(State)
+	records []func(Record)
 }
 
 // NewSession prepares a session; Run starts it.
-func NewSession(tl *Timeline, p Player, lat Latency) *Session {
+func NewSession(tl *Timeline, p Player, lat Latency, cfg Config) *Session {
 	if lat == nil {
 		lat = func() int64 { return 0 }
 	}
-	return &Session{tl: tl, player: p, latency: lat, cmds: make(chan Command, 16), poll: 10 * time.Millisecond, now: time.Now}
+	if cfg.Speed <= 0 {
+		cfg.Speed = 1
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Session{tl: tl, player: p, latency: lat, cfg: cfg, cmds: make(chan Command, 16), wake: make(chan struct{}, 1)}
 }
-
-// SetPoll changes how often the session looks at the heard frame.
-func (s *Session) SetPoll(d time.Duration) { s.poll = d }
 
 // Timeline is the compiled routine the session plays.
 func (s *Session) Timeline() *Timeline { return s.tl }
+
+// Heard is the frame being heard as the session last saw it; any
+// goroutine may read it (a listener gating its microphone does).
+func (s *Session) Heard() int64 { return s.heardAt.Load() }
 
 // OnState registers fn to be called, on the session goroutine, with every
 // changed state. fn must not block: hand the state on and return.
@@ -140,10 +136,12 @@ func (s *Session) OnState(fn func(State)) {
 	s.mu.Unlock()
 }
 
-// OnEvent registers fn for history events; the same rule as OnState.
-func (s *Session) OnEvent(fn func(Event)) {
+// OnRecord registers fn to be called, on the session goroutine, with a copy
+// of the record whenever it changes (a rep heard to its end, a skip, a
+// rating) and once at the end. The same rule as OnState.
+func (s *Session) OnRecord(fn func(Record)) {
 	s.mu.Lock()
-	s.events = append(s.events, fn)
+	s.records = append(s.records, fn)
 	s.mu.Unlock()
 }
 
@@ -158,36 +156,20 @@ func (s *Session) Send(c Command) bool {
 	}
 }
 
-// ExerciseResult is what was done of one exercise.
-type ExerciseResult struct {
-	ID          string
-	Name        string
-	PlannedReps int // sets × reps × sides
-	DoneReps    int // distinct reps heard to their end
-	Started     bool
-	Completed   bool // heard through to its last rep
-	Skipped     bool
-	Pain        bool
+// Wake makes the session look at the clock now: a sink that was replaced
+// (a failed device, the wall clock taking over) calls it.
+func (s *Session) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
-// Summary is the session's outcome.
-type Summary struct {
-	Routine    string
-	Start      time.Time
-	End        time.Time
-	Finished   bool // reached the end of the routine
-	Stopped    bool // stopped by a person or cancelled
-	Paused     time.Duration
-	Exercises  []ExerciseResult
-	PainBefore *int // check-in answers; nil when not asked or unanswered
-	PainAfter  *int
-}
-
-// run is the state Run keeps between polls.
+// run is the state Run keeps between wake-ups.
 type run struct {
-	sum         Summary
+	rec         Record
 	paused      bool
-	pausedAt    time.Time
+	lastWake    time.Time
 	lastBack    time.Time
 	floor       int64 // after a seek, the heard frame never shows less
 	seeked      bool
@@ -198,49 +180,144 @@ type run struct {
 	published   bool
 	saying      string    // a line said outside the timeline...
 	sayingUntil time.Time // ...until then: it is the caption meanwhile
+	changed     bool      // the record changed since listeners last saw it
 }
 
-// Run plays the session until it finishes, is stopped, or ctx ends.
-func (s *Session) Run(ctx context.Context) Summary {
-	r := &run{sum: Summary{Routine: s.tl.Routine, Start: s.now()}, lastSeg: -1, done: map[[4]int]bool{}, floor: -1}
-	for _, e := range s.tl.Exercises {
-		planned := e.Sets * e.Reps * max(len(e.Sides), 1)
-		r.sum.Exercises = append(r.sum.Exercises, ExerciseResult{ID: e.ID, Name: e.Name, PlannedReps: planned})
-	}
-	tick := time.NewTicker(s.poll)
-	defer tick.Stop()
+// Run plays the session until it finishes, is stopped, or ctx ends, and
+// returns its record.
+func (s *Session) Run(ctx context.Context) Record {
+	now := s.cfg.Now()
+	r := &run{rec: NewRecord(s.tl), lastSeg: -1, done: map[[4]int]bool{}, floor: -1, lastWake: now}
+	r.rec.ID, r.rec.Practice, r.rec.StartedAt = s.cfg.ID, s.cfg.Practice, now
+	r.changed = true
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
 	for {
 		heard := s.heard(r)
 		s.advance(r, heard)
 		finished := heard >= s.tl.Length
 		s.publish(r, heard, finished, false)
 		if finished {
-			r.sum.Finished = true
-			return s.end(r, EventFinish, heard)
+			return s.end(r, true)
 		}
+		s.notify(r)
+		timer.Reset(s.due(r, heard))
 		select {
 		case <-ctx.Done():
+			s.account(r)
 			s.publish(r, heard, false, true)
-			return s.end(r, EventStop, heard)
+			return s.end(r, false)
 		case c := <-s.cmds:
+			s.account(r)
 			if c == CmdStop {
-				s.publish(r, heard, false, true)
-				return s.end(r, EventStop, heard)
+				s.publish(r, s.heard(r), false, true)
+				return s.end(r, false)
 			}
-			s.command(r, c, heard)
-		case <-tick.C:
+			s.command(r, c, s.heard(r))
+		case <-s.wake:
+			s.account(r)
+		case <-timer.C:
+			s.account(r)
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
 		}
 	}
 }
 
-func (s *Session) end(r *run, kind EventKind, heard int64) Summary {
-	if r.paused {
-		r.sum.Paused += s.now().Sub(r.pausedAt)
+// account adds the time since the last wake-up to the record: paused time
+// while paused, a freeze (a sleep far longer than asked for) as paused too,
+// else time spent.
+func (s *Session) account(r *run) {
+	now := s.cfg.Now()
+	dt := now.Sub(r.lastWake)
+	r.lastWake = now
+	if r.paused || dt > s.cfg.MaxWait+freezeGrace {
+		r.rec.PausedMS += dt.Milliseconds()
+	} else {
+		r.rec.SpentMS += dt.Milliseconds()
 	}
-	r.sum.Stopped = kind == EventStop
-	r.sum.End = s.now()
-	s.emit(Event{Kind: kind, Exercise: s.exerciseAt(heard), Frame: heard, Set: -1, Side: -1, Rep: -1})
-	return r.sum
+}
+
+// due is how long to sleep: until the next frame at which what is shown
+// can change (a segment or cue boundary, a second of a countdown), at the
+// clock's pace, never longer than MaxWait.
+func (s *Session) due(r *run, heard int64) time.Duration {
+	if r.paused && r.saying == "" {
+		return s.cfg.MaxWait
+	}
+	rate := int64(s.tl.Rate)
+	next := s.tl.Length
+	if len(s.tl.Segments) > 0 {
+		seg := s.tl.Segments[s.tl.SegmentAt(heard)]
+		if seg.End > heard {
+			next = min(next, seg.End)
+			// The phase countdown shows whole seconds left (rounded up).
+			if m := (seg.End - heard - 1) / rate; m > 0 {
+				next = min(next, seg.End-m*rate)
+			}
+		}
+	}
+	next = min(next, (heard/rate+1)*rate) // the elapsed clock's next second
+	if i := s.tl.CueAt(heard); i >= 0 && heard < s.tl.Cues[i].End {
+		next = min(next, s.tl.Cues[i].End)
+	}
+	if i := s.tl.CueAt(heard) + 1; i < len(s.tl.Cues) {
+		next = min(next, s.tl.Cues[i].At)
+	}
+	var d time.Duration
+	if !r.paused {
+		frames := max(next-heard, 0)
+		d = time.Duration(float64(frames) / (float64(rate) * s.cfg.Speed) * float64(time.Second))
+	} else {
+		d = s.cfg.MaxWait
+	}
+	if r.saying != "" {
+		d = min(d, r.sayingUntil.Sub(s.cfg.Now()))
+	}
+	// Wake just after the boundary; a clock that runs a little behind (a
+	// device pulls in chunks) costs a second short sleep, never a spin.
+	return max(min(d+time.Millisecond, s.cfg.MaxWait), 2*time.Millisecond)
+}
+
+func (s *Session) end(r *run, reachedEnd bool) Record {
+	s.account(r)
+	end := s.cfg.Now()
+	r.rec.EndedAt = &end
+	r.rec.Status = StatusStopped
+	if reachedEnd && !r.rec.anySkipped() {
+		r.rec.Status = StatusFinished
+	}
+	r.changed = true
+	s.notify(r)
+	return r.rec.Clone()
+}
+
+func (r *Record) anySkipped() bool {
+	for _, e := range r.Exercises {
+		if e.Skipped {
+			return true
+		}
+	}
+	return false
+}
+
+// notify hands listeners a copy of the record if it changed.
+func (s *Session) notify(r *run) {
+	if !r.changed {
+		return
+	}
+	r.changed = false
+	s.mu.Lock()
+	fns := s.records
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(r.rec.Clone())
+	}
 }
 
 // heard is the frame being heard: rendered minus still buffered, never less
@@ -254,7 +331,9 @@ func (s *Session) heard(r *run) int64 {
 			h = r.floor
 		}
 	}
-	return max(0, min(h, s.tl.Length))
+	h = max(0, min(h, s.tl.Length))
+	s.heardAt.Store(h)
+	return h
 }
 
 func (s *Session) exerciseAt(frame int64) int {
@@ -264,7 +343,8 @@ func (s *Session) exerciseAt(frame int64) int {
 	return s.tl.Segments[s.tl.SegmentAt(frame)].Exercise
 }
 
-// advance records reps and exercises heard to their end since the last poll.
+// advance records reps and exercises heard to their end since the last
+// wake-up. After a seek nothing in between counts: it was not heard.
 func (s *Session) advance(r *run, heard int64) {
 	cur := s.tl.SegmentAt(heard)
 	if heard >= s.tl.Length {
@@ -273,28 +353,12 @@ func (s *Session) advance(r *run, heard int64) {
 	if r.seeked || r.lastSeg < 0 {
 		r.seeked = false
 		r.lastSeg = cur
-		s.started(r, cur, heard)
 		return
 	}
 	for i := r.lastSeg; i < cur; i++ {
 		s.segmentDone(r, i)
-		if i+1 < len(s.tl.Segments) {
-			s.started(r, i+1, s.tl.Segments[i+1].Start)
-		}
 	}
 	r.lastSeg = cur
-}
-
-func (s *Session) started(r *run, seg int, frame int64) {
-	if seg >= len(s.tl.Segments) {
-		return
-	}
-	g := s.tl.Segments[seg]
-	if g.Exercise < 0 || g.Exercise >= len(r.sum.Exercises) || r.sum.Exercises[g.Exercise].Started {
-		return
-	}
-	r.sum.Exercises[g.Exercise].Started = true
-	s.emit(Event{Kind: EventExerciseStart, Exercise: g.Exercise, Set: -1, Side: -1, Rep: -1, Frame: frame})
 }
 
 // segmentDone handles segment i heard to its end.
@@ -309,17 +373,18 @@ func (s *Session) segmentDone(r *run, i int) {
 	} else {
 		next = Segment{Exercise: -2}
 	}
+	x := &r.rec.Exercises[g.Exercise]
 	if g.Rep >= 0 && (next.Exercise != g.Exercise || next.Rep != g.Rep || next.Set != g.Set || next.Side != g.Side) {
 		key := [4]int{g.Exercise, g.Set, g.Side, g.Rep}
 		if !r.done[key] {
 			r.done[key] = true
-			r.sum.Exercises[g.Exercise].DoneReps++
-			s.emit(Event{Kind: EventRepDone, Exercise: g.Exercise, Set: g.Set, Side: g.Side, Rep: g.Rep, Frame: g.End})
+			x.DoneReps++
+			r.changed = true
 		}
 	}
-	if g.End == s.tl.Exercises[g.Exercise].End && !r.sum.Exercises[g.Exercise].Completed {
-		r.sum.Exercises[g.Exercise].Completed = true
-		s.emit(Event{Kind: EventExerciseDone, Exercise: g.Exercise, Set: -1, Side: -1, Rep: -1, Frame: g.End})
+	if g.End == s.tl.Exercises[g.Exercise].End && !x.Completed {
+		x.Completed = true
+		r.changed = true
 	}
 }
 
@@ -333,27 +398,22 @@ func (s *Session) seek(r *run, frame int64) {
 func (s *Session) command(r *run, c Command, heard int64) {
 	ex := s.exerciseAt(heard)
 	n := len(s.tl.Exercises)
-	switch c {
-	case CmdToggle:
+	if c == CmdToggle {
+		c = CmdPause
 		if r.paused {
 			c = CmdResume
-		} else {
-			c = CmdPause
 		}
 	}
 	switch c {
 	case CmdPause:
 		if !r.paused {
-			r.paused, r.pausedAt = true, s.now()
+			r.paused = true
 			s.player.SetPaused(true)
-			s.emit(Event{Kind: EventPause, Exercise: ex, Set: -1, Side: -1, Rep: -1, Frame: heard})
 		}
 	case CmdResume:
 		if r.paused {
 			r.paused = false
-			r.sum.Paused += s.now().Sub(r.pausedAt)
 			s.player.SetPaused(false)
-			s.emit(Event{Kind: EventResume, Exercise: ex, Set: -1, Side: -1, Rep: -1, Frame: heard})
 		}
 	case CmdNext, CmdPain:
 		target := s.tl.Length
@@ -366,13 +426,13 @@ func (s *Session) command(r *run, c Command, heard int64) {
 			target = s.tl.Exercises[n-1].End
 		}
 		if ex >= 0 && ex < n && heard < s.tl.Exercises[ex].End {
-			res := &r.sum.Exercises[ex]
+			x := &r.rec.Exercises[ex]
 			if c == CmdPain {
-				res.Pain = true
-				s.emit(Event{Kind: EventPain, Exercise: ex, Set: -1, Side: -1, Rep: -1, Frame: heard})
-			} else if !res.Completed {
-				res.Skipped = true
-				s.emit(Event{Kind: EventSkip, Exercise: ex, Set: -1, Side: -1, Rep: -1, Frame: heard})
+				x.PainStop = true
+				r.changed = true
+			} else if !x.Completed && !x.PainStop {
+				x.Skipped = true
+				r.changed = true
 			}
 		}
 		s.seek(r, target)
@@ -381,7 +441,7 @@ func (s *Session) command(r *run, c Command, heard int64) {
 			s.sayNow(r, PainLine)
 		}
 	case CmdBack:
-		now := s.now()
+		now := s.cfg.Now()
 		quick := now.Sub(r.lastBack) < 1500*time.Millisecond
 		r.lastBack = now
 		switch {
@@ -420,15 +480,15 @@ func (s *Session) answer(r *run, n int, heard int64) {
 	var dst **int
 	switch g.Phase {
 	case PhaseCheckInBefore:
-		dst = &r.sum.PainBefore
+		dst = &r.rec.PainBefore
 	case PhaseCheckInAfter:
-		dst = &r.sum.PainAfter
+		dst = &r.rec.PainAfter
 	default:
 		return
 	}
 	v := n
 	*dst = &v
-	s.emit(Event{Kind: EventPainRating, Exercise: -1, Set: -1, Side: -1, Rep: -1, Frame: heard, Value: n, After: g.Phase == PhaseCheckInAfter})
+	r.changed = true
 	s.seek(r, g.End)
 }
 
@@ -442,7 +502,7 @@ func (s *Session) sayNow(r *run, line string) {
 	if err != nil {
 		return
 	}
-	r.saying, r.sayingUntil = line, s.now().Add(d)
+	r.saying, r.sayingUntil = line, s.cfg.Now().Add(time.Duration(float64(d)/s.cfg.Speed))
 }
 
 func (s *Session) firstStart() int64 {
@@ -456,8 +516,9 @@ func (s *Session) publish(r *run, heard int64, finished, stopped bool) {
 	st := s.tl.StateAt(heard)
 	st.Paused = r.paused
 	if r.saying != "" {
-		if s.now().Before(r.sayingUntil) {
+		if s.cfg.Now().Before(r.sayingUntil) {
 			st.Caption = r.saying
+			st.Interjecting = true
 		} else {
 			r.saying = ""
 		}
@@ -475,15 +536,5 @@ func (s *Session) publish(r *run, heard int64, finished, stopped bool) {
 	s.mu.Unlock()
 	for _, fn := range fns {
 		fn(st)
-	}
-}
-
-func (s *Session) emit(e Event) {
-	e.At = s.now()
-	s.mu.Lock()
-	fns := s.events
-	s.mu.Unlock()
-	for _, fn := range fns {
-		fn(e)
 	}
 }

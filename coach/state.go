@@ -23,6 +23,7 @@ type State struct {
 	HoldMS        int64          `json:"hold_ms"`           // length of the current hold, 0 outside holds
 	HoldLeftMS    int64          `json:"hold_remaining_ms"` // what is left of it
 	Caption       string         `json:"caption"`           // the line being spoken, "" between lines
+	Interjecting  bool           `json:"interjecting"`      // the caption is said outside the timeline (the pain line), which waits for it
 	ElapsedMS     int64          `json:"elapsed_ms"`
 	RemainingMS   int64          `json:"remaining_ms"`
 	DurationMS    int64          `json:"duration_ms"`

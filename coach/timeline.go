@@ -8,6 +8,7 @@ import "time"
 type Timeline struct {
 	Routine   string
 	Title     string
+	Frequency string // the prescription, e.g. "once a day"
 	Rate      int
 	Length    int64 // frames
 	Exercises []ExercisePlan

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,4 +172,19 @@ func TestMixerInterjectionHoldsTheTimeline(t *testing.T) {
 	assert.Equal(t, int64(900+479), m.Position(), "the timeline waited for the line, then went on")
 	ref := pull(NewMixer(testPlacements, 7000, 1), 479, 7000)
 	assert.Equal(t, ref[900:900+479], out[479:], "and continued where it was")
+}
+
+func TestGate(t *testing.T) {
+	m := NewMixer(nil, 1000, 1)
+	g := NewGate(m)
+	assert.True(t, g.LastPull().IsZero())
+	buf := make([]float32, 479)
+	g.Stream(buf)
+	assert.Equal(t, int64(479), m.Position())
+	assert.WithinDuration(t, time.Now(), g.LastPull(), time.Second)
+	g.Cut()
+	buf[0] = 1
+	assert.Equal(t, 479, g.Stream(buf))
+	assert.Equal(t, float32(0), buf[0], "silence after the cut")
+	assert.Equal(t, int64(479), m.Position(), "the streamer is not pulled after the cut")
 }

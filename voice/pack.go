@@ -413,3 +413,14 @@ func writeAtomic(name string, data []byte) error {
 	}
 	return os.Rename(tmp, name)
 }
+
+// DefaultManifest is the embedded default pack's manifest (its voice and
+// prompts), for `coach --version`.
+func DefaultManifest() (*Manifest, error) {
+	f, err := embedded.Open("default/" + manifestName)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadManifest(f, "default/"+manifestName)
+}

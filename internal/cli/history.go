@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/history"
 	"github.com/spf13/cobra"
 )
@@ -48,7 +49,7 @@ func (a *app) historyCmd() *cobra.Command {
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 				if _, err := os.Stat(history.RecoveryPath(path)); errors.Is(err, os.ErrNotExist) {
 					if asJSON {
-						return json.NewEncoder(a.std.Out).Encode(history.Report{Sessions: []history.Session{}, Pain: []history.PainPoint{}})
+						return json.NewEncoder(a.std.Out).Encode(history.Report{Sessions: []coach.Record{}, Pain: []history.PainPoint{}})
 					}
 					if !asCSV {
 						fmt.Fprintf(a.std.Out, "No sessions recorded yet (%s).\n", path)
@@ -61,6 +62,9 @@ func (a *app) historyCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			for _, w := range st.Warnings() {
+				fmt.Fprintf(a.std.Err, "coach: warning: %s\n", w)
+			}
 			rep, err := st.Report(now(), limit)
 			if err != nil {
 				return err
@@ -83,12 +87,21 @@ func (a *app) historyCmd() *cobra.Command {
 	return cmd
 }
 
-func duration(s history.Session) string {
+// spent is the time actually spent in a session, "?" while it runs.
+func spent(s coach.Record) string {
 	if s.EndedAt == nil {
 		return "?"
 	}
-	d := s.EndedAt.Sub(s.StartedAt).Round(time.Second)
+	d := s.Spent().Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// status is a record's status as the history table shows it.
+func status(s coach.Record) string {
+	if s.Practice {
+		return string(s.Status) + " (practice)"
+	}
+	return string(s.Status)
 }
 
 func pain(p *int) string {
@@ -104,24 +117,11 @@ func writeHistory(a *app, rep *history.Report) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE\tROUTINE\tSTATUS\tLENGTH\tEXERCISES\tREPS\tSKIPPED\tPAIN STOPS\tPAIN BEFORE→AFTER")
+	fmt.Fprintln(tw, "DATE\tROUTINE\tSTATUS\tSPENT\tEXERCISES\tREPS\tSKIPPED\tPAIN STOPS\tPAIN BEFORE→AFTER")
 	for _, s := range rep.Sessions {
-		done, reps, planned, skipped, stops := 0, 0, 0, 0, 0
-		for _, e := range s.Exercises {
-			if e.Completed {
-				done++
-			}
-			reps += e.DoneReps
-			planned += e.PlannedTotal
-			if e.Skipped {
-				skipped++
-			}
-			if e.PainStop {
-				stops++
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d/%d\t%d\t%d\t%s→%s\n", s.StartedAt.Local().Format("2006-01-02 15:04"), s.Routine, s.Status,
-			duration(s), done, len(s.Exercises), reps, planned, skipped, stops, pain(s.PainBefore), pain(s.PainAfter))
+		t := s.Totals()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d/%d\t%d\t%d\t%s→%s\n", s.StartedAt.Local().Format("2006-01-02 15:04"), s.Routine, status(s),
+			spent(s), t.Completed, t.Exercises, t.DoneReps, t.PlannedReps, t.Skipped, t.PainStops, pain(s.PainBefore), pain(s.PainAfter))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -148,13 +148,13 @@ func writeHistory(a *app, rep *history.Report) error {
 
 func writeCSV(a *app, rep *history.Report) error {
 	w := csv.NewWriter(a.std.Out)
-	w.Write([]string{"session_id", "started_at", "routine", "status", "duration_s", "paused_s", "pain_before", "pain_after",
+	w.Write([]string{"session_id", "started_at", "routine", "status", "practice", "spent_s", "paused_s", "pain_before", "pain_after",
 		"exercise", "planned_sets", "planned_reps", "planned_sides", "planned_hold_ms", "planned_total_reps", "done_reps",
 		"completed", "skipped", "pain_stop", "rating"})
 	for _, s := range rep.Sessions {
 		dur := ""
 		if s.EndedAt != nil {
-			dur = strconv.Itoa(int(s.EndedAt.Sub(s.StartedAt).Seconds()))
+			dur = strconv.FormatInt(s.SpentMS/1000, 10)
 		}
 		for _, e := range s.Exercises {
 			rating := ""
@@ -168,7 +168,7 @@ func writeCSV(a *app, rep *history.Report) error {
 			if s.PainAfter != nil {
 				pa = strconv.Itoa(*s.PainAfter)
 			}
-			w.Write([]string{s.ID, s.StartedAt.UTC().Format(time.RFC3339), s.Routine, s.Status, dur, strconv.FormatInt(s.PausedMS/1000, 10), pb, pa,
+			w.Write([]string{s.ID, s.StartedAt.UTC().Format(time.RFC3339), s.Routine, string(s.Status), strconv.FormatBool(s.Practice), dur, strconv.FormatInt(s.PausedMS/1000, 10), pb, pa,
 				e.ID, strconv.Itoa(e.PlannedSets), strconv.Itoa(e.PlannedReps), strconv.Itoa(e.PlannedSides), strconv.FormatInt(e.PlannedHoldMS, 10),
 				strconv.Itoa(e.PlannedTotal), strconv.Itoa(e.DoneReps), strconv.FormatBool(e.Completed), strconv.FormatBool(e.Skipped),
 				strconv.FormatBool(e.PainStop), rating})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/history"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,7 +42,8 @@ func TestKillMidSessionKeepsFinishedExercises(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.out), &rep))
 	require.Len(t, rep.Sessions, 1)
 	s := rep.Sessions[0]
-	assert.Equal(t, "running", s.Status, "it never ended")
+	assert.Equal(t, coach.StatusAbandoned, s.Status, "it never ended: closed as abandoned on the next open")
+	assert.Equal(t, 0, rep.Week.Done, "an abandoned session does not count")
 	require.Len(t, s.Exercises, 5)
 	for _, e := range s.Exercises[:2] {
 		assert.True(t, e.Completed, e.ID)
@@ -59,13 +61,13 @@ func TestHistoryOutput(t *testing.T) {
 	for i := range 3 {
 		start := base.AddDate(0, 0, i)
 		end := start.Add(11*time.Minute + 44*time.Second)
-		s := &history.Session{ID: "s" + string(rune('a'+i)), Routine: "upper-back", Title: "Upper back routine", Frequency: "once a day",
-			StartedAt: start, EndedAt: &end, Status: "completed", Exercises: []history.Exercise{
+		s := &coach.Record{ID: "s" + string(rune('a'+i)), Routine: "upper-back", Title: "Upper back routine", Frequency: "once a day",
+			StartedAt: start, EndedAt: &end, Status: coach.StatusFinished, SpentMS: (11*60 + 44) * 1000, Exercises: []coach.ExerciseRecord{
 				{Position: 0, ID: "shoulder-rolls", Name: "Shoulder rolls", PlannedSets: 1, PlannedReps: 10, PlannedTotal: 10, DoneReps: 10, Completed: true},
 				{Position: 1, ID: "childs-pose", Name: "Child's pose", PlannedSets: 1, PlannedReps: 3, PlannedHoldMS: 20000, PlannedTotal: 3, DoneReps: 1, PainStop: i == 2},
 			}}
 		if i == 2 {
-			s.PainBefore, s.PainAfter, s.Status = &four, &two, "stopped"
+			s.PainBefore, s.PainAfter, s.Status, s.SpentMS = &four, &two, coach.StatusStopped, 5*60*1000
 		}
 		require.NoError(t, st.Save(s))
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/history"
 	"github.com/creack/pty"
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,8 @@ func TestRunNoAudioCompletes(t *testing.T) {
 	require.NoError(t, cmd.Run(), errb.String())
 	t.Logf("11:44 of routine in %s", time.Since(start).Round(time.Millisecond))
 	assert.Contains(t, out.String(), "session finished")
-	assert.Contains(t, out.String(), "Session finished: 5 of 5 exercises done")
+	assert.Contains(t, out.String(), "Session finished — ")
+	assert.Contains(t, out.String(), "5 of 5 exercises, 53 of 53 reps")
 	assert.Contains(t, out.String(), `bent-over-row  rep 10/10`, "plain lines are never coalesced away")
 	assert.Empty(t, errb.String())
 }
@@ -74,6 +76,7 @@ func TestRunUnderTerminal(t *testing.T) {
 	}{
 		{"SIGINT", func(cmd *exec.Cmd, _ io.Writer) error { return cmd.Process.Signal(syscall.SIGINT) }},
 		{"SIGTERM", func(cmd *exec.Cmd, _ io.Writer) error { return cmd.Process.Signal(syscall.SIGTERM) }},
+		{"SIGHUP", func(cmd *exec.Cmd, _ io.Writer) error { return cmd.Process.Signal(syscall.SIGHUP) }},
 		{"q key", func(_ *exec.Cmd, tty io.Writer) error { _, err := tty.Write([]byte("q")); return err }},
 		{"Ctrl-C key", func(_ *exec.Cmd, tty io.Writer) error { _, err := tty.Write([]byte{3}); return err }},
 	}
@@ -141,7 +144,7 @@ func TestRunUnderTerminal(t *testing.T) {
 			ex := rep.Sessions[0].Exercises
 			assert.True(t, ex[0].PainStop, "the pain stop is recorded")
 			assert.True(t, ex[1].Skipped, "so is the skip")
-			assert.Equal(t, "stopped", rep.Sessions[0].Status)
+			assert.Equal(t, coach.StatusStopped, rep.Sessions[0].Status)
 			if assert.NotNil(t, rep.Sessions[0].PainBefore) {
 				assert.Equal(t, 3, *rep.Sessions[0].PainBefore, "the check-in answer is recorded")
 			}

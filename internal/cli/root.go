@@ -102,13 +102,18 @@ timed spoken script, and plays it through the speakers, sample-accurately.`,
 	root.SetOut(std.Out)
 	root.SetErr(std.Err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = version()
+	root.SetVersionTemplate("{{.Version}}\n")
+	// `coach completion bash|zsh|fish`; routine and exercise ids complete
+	// too (see completeRoutines).
+	root.CompletionOptions.HiddenDefaultCmd = false
 	root.PersistentFlags().StringSlice("scripts", nil, "extra `DIR` of voice scripts (repeatable)")
 	a := &app{std: std}
 	root.AddCommand(a.listCmd(), a.planCmd(), a.validateCmd())
 	for _, extra := range extraCommands {
 		root.AddCommand(extra(a))
 	}
+	a.addCompletion(root)
 	return root
 }
 

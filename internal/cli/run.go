@@ -8,33 +8,19 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/companion"
-	"github.com/coach-dev/coach/internal/history"
 	"github.com/coach-dev/coach/voice"
-	"github.com/coach-dev/coach/voice/otodev"
 	"github.com/spf13/cobra"
 )
 
 func init() {
 	extraCommands = append(extraCommands, (*app).runCmd, (*app).renderCmd)
 }
-
-// sink is where the mixer's frames go: the sound card or the wall clock.
-type sink interface {
-	Start(voice.Streamer) error
-	Buffered() int64
-	Close() error
-}
-
-// deviceBuffer sizes the ALSA buffer: pause, skip and back are heard within
-// about two of them (measured: onsets land within one 10 ms period).
-const deviceBuffer = 20 * time.Millisecond
-
-func openDevice(rate int) (sink, error) { return otodev.Open(rate, deviceBuffer) }
 
 type runFlags struct {
 	plan      planFlags
@@ -52,9 +38,7 @@ func (a *app) runCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run ROUTINE|FILE",
 		Short: "Coach a session out loud",
-		Long: `Coach a session out loud, hands-free. Keys on a terminal: space pause/resume,
-n next exercise, b back (twice quickly: the previous one), r repeat the rep,
-h this hurts (stop the exercise), q quit.`,
+		Long:  runHelp(),
 		Example: `  coach run upper-back
   coach run upper-back --only open-books --variant hold
   coach run upper-back --no-audio --speed 20`,
@@ -94,8 +78,7 @@ func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, 
 	return &prepared{tl: c.tl, mixer: voice.NewMixer(pl, c.tl.Length, 1), pack: c.pack, frequency: c.routine.Frequency}, nil
 }
 
-func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
-	var sum coach.Summary
+func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) error {
 	if f.audio != "auto" && f.audio != "required" {
 		return usageError{fmt.Errorf("--audio must be auto or required, not %q", f.audio)}
 	}
@@ -113,88 +96,7 @@ func (a *app) run(cmd *cobra.Command, arg string, f *runFlags) (err error) {
 	if err != nil {
 		return err
 	}
-	var out sink
-	if f.noAudio {
-		out = voice.NewClockSink(p.tl.Rate, f.speed)
-	} else if out, err = openDevice(p.tl.Rate); err != nil {
-		if f.audio == "required" {
-			return err
-		}
-		fmt.Fprintf(a.std.Err, "coach: %v; continuing silently\n", err)
-		out = voice.NewClockSink(p.tl.Rate, 1)
-	}
-
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	s := coach.NewSession(p.tl, voice.PackPlayer{Mixer: p.mixer, Pack: p.pack}, out.Buffered)
-	if f.companion != "off" {
-		opts := companion.Options{Addr: f.companion}
-		if f.history != "off" {
-			path := a.historyPath(f.history)
-			opts.History = func() (any, error) {
-				st, err := history.Open(path)
-				if err != nil {
-					return nil, err
-				}
-				defer st.Close()
-				return st.LastDays(14, time.Now())
-			}
-		}
-		srv, err := companion.New(opts)
-		if err != nil {
-			return err
-		}
-		srv.Attach(s)
-		srv.Start(ctx)
-		defer srv.Close()
-		fmt.Fprintf(a.std.Out, "Companion page: %s\n", srv.URL())
-		if srv.Token() != "" {
-			if qr, err := srv.QR(); err == nil {
-				fmt.Fprint(a.std.Out, qr)
-			}
-		}
-		if f.open {
-			// Never the token: a command line is public in ps.
-			if u, err := srv.OpenURL(); err == nil {
-				openBrowser(u)
-			}
-		}
-	}
-	if f.history != "off" {
-		rec := history.Begin(a.historyPath(f.history), a.std.Err, p.tl, p.frequency, time.Now())
-		s.OnEvent(rec.Event)
-		defer func() { rec.Close(sum) }()
-	}
-	v := a.newView(p.tl, s)
-	defer v.Close()
-	if err := out.Start(p.mixer); err != nil {
-		return fmt.Errorf("start playback: %w", err)
-	}
-	sum = s.Run(ctx)
-	if err := out.Close(); err != nil {
-		fmt.Fprintf(a.std.Err, "coach: closing audio: %v\n", err)
-	}
-	v.Close()
-	a.printSummary(p.tl, sum)
-	return nil
-}
-
-func (a *app) printSummary(tl *coach.Timeline, sum coach.Summary) {
-	done := 0
-	for _, e := range sum.Exercises {
-		if e.Completed {
-			done++
-		}
-	}
-	status := "finished"
-	if !sum.Finished {
-		status = "stopped"
-	}
-	fmt.Fprintf(a.std.Out, "Session %s: %d of %d exercises done in %s", status, done, len(sum.Exercises), sum.End.Sub(sum.Start).Round(time.Second))
-	if sum.Paused > 0 {
-		fmt.Fprintf(a.std.Out, " (paused %s)", sum.Paused.Round(time.Second))
-	}
-	fmt.Fprintln(a.std.Out)
+	return a.runSession(cmd.Context(), p, f)
 }
 
 func (a *app) renderCmd() *cobra.Command {
@@ -280,6 +182,21 @@ func (f ctxFile) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return f.File.Write(b)
+}
+
+// runHelp is run's long help, its keys from the control table.
+func runHelp() string {
+	var b strings.Builder
+	b.WriteString("Coach a session out loud, hands-free. Keys on a terminal:\n")
+	for _, c := range coach.Controls {
+		if len(c.Keys) == 0 || !c.Button {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-8s %s\n", strings.Join(c.Keys, ", "), c.Help)
+	}
+	b.WriteString("  0-9, t   Answer a pain check-in (t is ten).\n")
+	b.WriteString("Runs with --speed are practice: recorded as such and never counted in the week or the streak.")
+	return b.String()
 }
 
 // openBrowser starts the desktop's browser without waiting for it.

@@ -58,7 +58,8 @@ func TestWriteYourOwnRoutine(t *testing.T) {
 
 			r = run(t, env, "run", "neck-stretches", "--only", "chin-tuck", "--no-audio", "--speed", "200", "--companion", "off")
 			require.Equal(t, 0, r.code, r.err)
-			assert.Contains(t, r.out, "Session finished: 1 of 1 exercises done")
+			assert.Contains(t, r.out, "Session finished — ")
+			assert.Contains(t, r.out, "1 of 1 exercises, 5 of 5 reps")
 
 			r = run(t, env, "voice", "list", "--json")
 			require.Equal(t, 0, r.code)

@@ -47,17 +47,19 @@ func TestPageInRealBrowser(t *testing.T) {
 	require.NoError(t, err)
 	mixer := voice.NewMixer(pl, tl.Length, 1)
 	clock := voice.NewClockSink(tl.Rate, 5) // slow enough to answer the check-in
-	sess := coach.NewSession(tl, voice.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered)
+	sess := coach.NewSession(tl, voice.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered, coach.Config{Speed: 5})
 	var paused, pain atomic.Bool
 	var rating atomic.Int64
 	rating.Store(-1)
 	sess.OnState(func(st coach.State) { paused.Store(st.Paused) })
-	sess.OnEvent(func(e coach.Event) {
-		switch e.Kind {
-		case coach.EventPain:
-			pain.Store(true)
-		case coach.EventPainRating:
-			rating.Store(int64(e.Value))
+	sess.OnRecord(func(r coach.Record) {
+		for _, e := range r.Exercises {
+			if e.PainStop {
+				pain.Store(true)
+			}
+		}
+		if r.PainBefore != nil {
+			rating.Store(int64(*r.PainBefore))
 		}
 	})
 

@@ -19,33 +19,40 @@ type Controller interface {
 // conn; one (readPump) reads from it. Nobody else touches conn except to
 // close it.
 type client struct {
-	conn  *websocket.Conn
-	t     timing
-	state chan *frame // one slot: the latest state wins
-	cues  chan *frame // bounded: a page that fills it is dropped
-	errs  chan []byte // replies to bad messages; dropped if the page floods us
-	dead  chan struct{}
-	once  sync.Once
+	conn    *websocket.Conn
+	t       timing
+	hello   *frame      // written first
+	state   chan *frame // one slot: the latest state wins
+	summary chan *frame // one slot: the record once the session has ended
+	cues    chan *frame // bounded: a page that fills it is dropped
+	errs    chan []byte // replies to bad messages; dropped if the page floods us
+	dead    chan struct{}
+	once    sync.Once
 }
 
-func newClient(conn *websocket.Conn, t timing) *client {
-	return &client{conn: conn, t: t, state: make(chan *frame, 1), cues: make(chan *frame, cueQueue),
-		errs: make(chan []byte, 4), dead: make(chan struct{})}
+func newClient(conn *websocket.Conn, t timing, hello *frame) *client {
+	return &client{conn: conn, t: t, hello: hello, state: make(chan *frame, 1), summary: make(chan *frame, 1),
+		cues: make(chan *frame, cueQueue), errs: make(chan []byte, 4), dead: make(chan struct{})}
 }
 
 // offerState puts b in the mailbox, replacing a state the page has not
 // taken yet: a slow page gets the latest snapshot, never a backlog. Only the
 // hub's goroutine (or register, under the hub's lock) offers, so the loop
 // ends at once: the writer can only empty the slot, never fill it.
-func (c *client) offerState(b *frame) {
+func (c *client) offerState(b *frame) { offer(c.state, b) }
+
+// offerSummary is the same for the session's record.
+func (c *client) offerSummary(b *frame) { offer(c.summary, b) }
+
+func offer(slot chan *frame, b *frame) {
 	for {
 		select {
-		case c.state <- b:
+		case slot <- b:
 			return
 		default:
 		}
 		select {
-		case <-c.state:
+		case <-slot:
 		default:
 		}
 	}
@@ -101,6 +108,9 @@ func (c *client) writePump(bye <-chan struct{}, done func()) {
 		c.kill()
 		done()
 	}()
+	if c.hello != nil && c.writeFrame(c.hello) != nil {
+		return
+	}
 	for {
 		var err error
 		select {
@@ -113,6 +123,16 @@ func (c *client) writePump(bye <-chan struct{}, done func()) {
 			err = c.writeFrame(f)
 		case f := <-c.state:
 			err = c.writeFrame(f)
+		case f := <-c.summary:
+			// The last state first: the summary follows the session's end.
+			select {
+			case st := <-c.state:
+				err = c.writeFrame(st)
+			default:
+			}
+			if err == nil {
+				err = c.writeFrame(f)
+			}
 		case b := <-c.errs:
 			err = c.write(websocket.TextMessage, b)
 		case <-ping.C:
@@ -137,7 +157,7 @@ func (c *client) goodbye() {
 			}
 		}
 	}
-	if drain(c.cues) && drain(c.state) {
+	if drain(c.cues) && drain(c.state) && drain(c.summary) {
 		c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "coach has stopped"))
 	}
 }

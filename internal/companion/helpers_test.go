@@ -82,7 +82,23 @@ func dial(t testing.TB, s *Server, header http.Header) *websocket.Conn {
 	c, resp, err := dialer.Dial(wsURL(s, ""), header)
 	require.NoError(t, err, "dial: %v", resp)
 	t.Cleanup(func() { c.Close() })
+	readHello(t, c)
 	return c
+}
+
+// readHello reads the first message, which is always the hello.
+func readHello(t testing.TB, c *websocket.Conn) Hello {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, b, err := c.ReadMessage()
+	require.NoError(t, err)
+	var h struct {
+		Type string `json:"type"`
+		Hello
+	}
+	require.NoError(t, json.Unmarshal(b, &h))
+	require.Equal(t, typeHello, h.Type, "the first message is the hello: %s", b)
+	return h.Hello
 }
 
 // msg is any server message, decoded loosely.
@@ -178,7 +194,7 @@ type live struct {
 	tl    *coach.Timeline
 	mixer *voice.Mixer
 	clock *voice.ClockSink
-	sum   coach.Summary
+	sum   coach.Record
 }
 
 func newLive(t testing.TB, speed float64, opt coach.Options) *live {
@@ -199,7 +215,7 @@ func newLive(t testing.TB, speed float64, opt coach.Options) *live {
 	pl, err := voice.Placements(tl, pack)
 	require.NoError(t, err)
 	l := &live{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), clock: voice.NewClockSink(tl.Rate, speed)}
-	l.sess = coach.NewSession(tl, voice.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered)
+	l.sess = coach.NewSession(tl, voice.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered, coach.Config{Speed: speed})
 	return l
 }
 

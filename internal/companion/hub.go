@@ -60,6 +60,7 @@ type Hub struct {
 	mu      sync.Mutex // guards clients, snap, closed; never held while writing or evicting
 	clients map[*client]struct{}
 	snap    *frame // the latest encoded state, sent to every page as it connects
+	summary *frame // the session's record once it has ended, likewise
 	closed  bool
 	writers sync.WaitGroup
 
@@ -210,7 +211,21 @@ func (h *Hub) register(c *client) bool {
 	if h.snap != nil {
 		c.offerState(h.snap)
 	}
+	if h.summary != nil {
+		c.offerSummary(h.summary)
+	}
 	return true
+}
+
+// publishSummary offers the session's record to every page, now and as
+// they connect.
+func (h *Hub) publishSummary(f *frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.summary = f
+	for c := range h.clients {
+		c.offerSummary(f)
+	}
 }
 
 // unregister removes a page; it reports whether the page was there.

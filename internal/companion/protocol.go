@@ -11,6 +11,8 @@ import (
 // The websocket protocol (PROTOCOL.md has it in prose). Every frame is one
 // JSON object with a "type".
 const (
+	typeHello   = "hello"   // server → page: first, once: the session, its controls and phase labels
+	typeSummary = "summary" // server → page: the session's record when it has ended
 	typeState   = "state"   // server → page: the full snapshot
 	typeCue     = "cue"     // server → page: a prompt as it is heard
 	typeError   = "error"   // server → page: the last message was not understood
@@ -20,6 +22,32 @@ const (
 // maxMessage is the largest frame a page may send; a bigger one closes the
 // connection (close code 1009).
 const maxMessage = 4096
+
+// Hello is what a page needs before the first state: which session this
+// is (a new id means a new session on the same address), the controls to
+// build its buttons and keys from, and the phase labels. It comes from the
+// domain's tables, never a copy.
+type Hello struct {
+	Session  string            `json:"session"`
+	Version  string            `json:"version"`
+	Routine  string            `json:"routine"`
+	Title    string            `json:"title"`
+	Controls []coach.Control   `json:"controls"`
+	Phases   map[string]string `json:"phases"`
+}
+
+type helloMsg struct {
+	Type string `json:"type"`
+	Hello
+}
+
+// summaryMsg is the session's record once it has ended, with the history's
+// view of it (streak, this week) when a history is kept.
+type summaryMsg struct {
+	Type    string       `json:"type"`
+	Record  coach.Record `json:"record"`
+	History any          `json:"history,omitempty"`
+}
 
 // stateMsg is the full state, flattened: {"type":"state","seq":..,...}.
 type stateMsg struct {
@@ -53,6 +81,18 @@ func encodeState(st *coach.State) []byte {
 		panic(err)
 	}
 	return b
+}
+
+func encodeHello(h Hello) []byte {
+	b, err := json.Marshal(helloMsg{Type: typeHello, Hello: h})
+	if err != nil { // plain data
+		panic(err)
+	}
+	return b
+}
+
+func encodeSummary(rec coach.Record, history any) ([]byte, error) {
+	return json.Marshal(summaryMsg{Type: typeSummary, Record: rec, History: history})
 }
 
 func encodeCue(text string, atMS int64, seq uint64) []byte {

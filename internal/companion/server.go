@@ -47,12 +47,16 @@ type Options struct {
 	Controller Controller
 	// History, if set, answers GET /history for the page's last-days strip.
 	History func() (any, error)
+	// Hello is sent to every page first. Its Controls default to the
+	// domain's table and its Phases to the domain's labels.
+	Hello Hello
 }
 
 // Server is the companion web server: GET / (the page), GET /ws (the
 // websocket), GET /history (optional).
 type Server struct {
 	hub    *Hub
+	hello  *frame
 	ln     net.Listener
 	srv    *http.Server
 	token  string // "" when not required
@@ -116,6 +120,13 @@ func newServer(opt Options, t timing) (*Server, error) {
 	s.port = boundPort
 	s.cookie = "coach_token_" + boundPort // cookies ignore ports; two servers must not share one
 	s.hub = newHub(t)
+	if opt.Hello.Controls == nil {
+		opt.Hello.Controls = coach.Controls
+	}
+	if opt.Hello.Phases == nil {
+		opt.Hello.Phases = coach.PhaseLabels()
+	}
+	s.hello = newFrame(encodeHello(opt.Hello))
 	s.ctl.Store(&controllerBox{opt.Controller})
 	s.up = websocket.Upgrader{
 		ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{},
@@ -162,7 +173,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := newClient(conn, s.hub.t)
+	c := newClient(conn, s.hub.t, s.hello)
 	if !s.hub.register(c) {
 		c.write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "coach has stopped"))
 		conn.Close()
@@ -207,6 +218,17 @@ func (s *Server) Start(ctx context.Context) error {
 // Publish sends a state to every page. It never blocks and never waits on
 // the network; call it from the session's OnState (Attach does).
 func (s *Server) Publish(st coach.State) { s.hub.Publish(st) }
+
+// Summary sends every page, now and as it connects, the session's record
+// once it has ended; history (streak, this week) is added when kept.
+func (s *Server) Summary(rec coach.Record, history any) error {
+	b, err := encodeSummary(rec, history)
+	if err != nil {
+		return fmt.Errorf("companion summary: %w", err)
+	}
+	s.hub.publishSummary(newFrame(b))
+	return nil
+}
 
 // Attach wires a session: every changed state goes to the pages (each new
 // caption also as a cue event), and page commands go to the session.

@@ -1,189 +1,158 @@
 package history
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
 )
 
-// Recorder writes one session as it goes. Its methods never block the
-// session: they hand work to the recorder's own goroutine.
+// Recorder writes one session's record as it goes, on its own goroutine:
+// the session hands it copies and never waits. It keeps the latest record
+// in memory until it is safely written somewhere: the database, else the
+// recovery file beside it. Close retries both and, if neither takes the
+// record, says so once and hands it back for the user to keep.
 type Recorder struct {
-	path   string
-	warn   io.Writer
-	store  *Store // nil once the database failed: records go to the recovery file
-	ss     Session
-	ops    chan func()
-	done   chan struct{}
-	once   sync.Once
-	closed atomic.Bool
+	path string
+	warn func(string)
+
+	mu      sync.Mutex
+	pending *coach.Record // the newest record not yet written
+	final   bool          // pending is the last one: write it, then stop
+	kick    chan struct{}
+	done    chan struct{}
+
+	// owned by the recorder's goroutine
+	store   *Store
+	warned  map[string]bool
+	where   string // where the last record went: "" if nowhere
+	lastErr error
 }
 
-// Begin records the start of a session of tl. A database that cannot be
-// opened is reported in one line on warn, and the session is kept in the
-// recovery file instead.
-func Begin(path string, warn io.Writer, tl *coach.Timeline, frequency string, now time.Time) *Recorder {
-	r := &Recorder{path: path, warn: warn, ops: make(chan func(), 1024), done: make(chan struct{})}
-	r.ss = Session{ID: NewID(), Routine: tl.Routine, Title: tl.Title, Frequency: frequency, StartedAt: now, Status: "running"}
-	for i, e := range tl.Exercises {
-		sides := max(len(e.Sides), 1)
-		r.ss.Exercises = append(r.ss.Exercises, Exercise{Position: i, ID: e.ID, Name: e.Name, PlannedSets: e.Sets,
-			PlannedReps: e.Reps, PlannedSides: len(e.Sides), PlannedHoldMS: tl.MS(e.Hold), PlannedTotal: e.Sets * e.Reps * sides})
+// Begin starts recording to the database at path. warn receives one-line
+// warnings (at most one per kind of trouble); it is called from the
+// recorder's goroutine.
+func Begin(path string, warn func(string)) *Recorder {
+	if warn == nil {
+		warn = func(string) {}
 	}
+	r := &Recorder{path: path, warn: warn, kick: make(chan struct{}, 1), done: make(chan struct{}), warned: map[string]bool{}}
 	go r.loop()
-	r.do(func() {
-		s, err := Open(path)
-		if err != nil {
-			r.fail(err)
-		} else {
-			r.store = s
-		}
-		r.persist()
-	})
 	return r
 }
 
-// ID is the session's id.
-func (r *Recorder) ID() string { return r.ss.ID }
-
-func (r *Recorder) loop() {
-	defer close(r.done)
-	for op := range r.ops {
-		op()
+// Update hands the recorder the record as it is now; only the newest
+// waiting one is written.
+func (r *Recorder) Update(rec coach.Record) {
+	r.mu.Lock()
+	if !r.final {
+		r.pending = &rec
 	}
-	if r.store != nil {
-		r.store.Close()
-	}
-}
-
-// do queues work; if a thousand operations are waiting the machine is in
-// trouble, and a rep count is not worth blocking the session for.
-func (r *Recorder) do(op func()) {
-	if r.closed.Load() {
-		return
-	}
+	r.mu.Unlock()
 	select {
-	case r.ops <- op:
+	case r.kick <- struct{}{}:
 	default:
 	}
 }
 
-// fail switches to the recovery file, saying so once.
-func (r *Recorder) fail(err error) {
+// ErrNotSaved is returned by Close when the record could be written
+// nowhere.
+var ErrNotSaved = errors.New("the session could not be saved")
+
+// Close writes the final record, retrying the database and the recovery
+// file, and stops the recorder. It returns where the record went, or an
+// error wrapping ErrNotSaved with the record as JSON for the user to keep.
+func (r *Recorder) Close(rec coach.Record) (string, error) {
+	r.mu.Lock()
+	r.pending, r.final = &rec, true
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+	<-r.done
+	if r.where != "" {
+		return r.where, nil
+	}
+	b, _ := json.Marshal(rec)
+	return "", fmt.Errorf("%w (%v); keep this copy of it: %s", ErrNotSaved, r.lastErr, b)
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	defer func() {
+		if r.store != nil {
+			r.store.Close()
+		}
+	}()
+	r.open()
+	for range r.kick {
+		r.mu.Lock()
+		rec, final := r.pending, r.final
+		r.pending = nil
+		r.mu.Unlock()
+		if rec != nil {
+			r.persist(rec)
+		}
+		if final {
+			if r.where == "" && rec != nil {
+				// One more try, a moment later: space may have been freed, a
+				// lock released.
+				time.Sleep(200 * time.Millisecond)
+				r.open()
+				r.persist(rec)
+			}
+			return
+		}
+	}
+}
+
+func (r *Recorder) open() {
 	if r.store != nil {
+		return
+	}
+	s, err := Open(r.path)
+	if err != nil {
+		r.lastErr = err
+		r.warnOnce("open", fmt.Sprintf("history: %v; keeping this session in %s", err, RecoveryPath(r.path)))
+		return
+	}
+	for _, w := range s.Warnings() {
+		r.warn(w)
+	}
+	r.store = s
+}
+
+// persist writes rec to the database, else the recovery file; where says
+// which took it ("" if neither did).
+func (r *Recorder) persist(rec *coach.Record) {
+	r.where = ""
+	if r.store != nil {
+		err := r.store.Save(rec)
+		if err == nil {
+			r.where = r.path
+			return
+		}
+		r.lastErr = err
+		r.warnOnce("save", fmt.Sprintf("history: %v; keeping this session in %s", err, RecoveryPath(r.path)))
 		r.store.Close()
 		r.store = nil
 	}
-	if r.warn != nil {
-		fmt.Fprintf(r.warn, "coach: warning: history: %v; keeping this session in %s\n", err, RecoveryPath(r.path))
-		r.warn = nil
+	if err := appendRecovery(RecoveryPath(r.path), rec); err != nil {
+		r.lastErr = fmt.Errorf("%v; and %s: %w", r.lastErr, RecoveryPath(r.path), err)
+		r.warnOnce("recovery", fmt.Sprintf("history: cannot write %s either (%v); the session is kept in memory and tried again at the end", RecoveryPath(r.path), err))
+		return
 	}
+	r.where = RecoveryPath(r.path)
 }
 
-// persist writes the whole session: to the database, else the recovery file.
-func (r *Recorder) persist() {
-	if r.store != nil {
-		err := r.store.Save(&r.ss)
-		if err == nil {
-			return
-		}
-		r.fail(err)
+func (r *Recorder) warnOnce(kind, msg string) {
+	if r.warned[kind] {
+		return
 	}
-	if err := appendRecovery(RecoveryPath(r.path), &r.ss); err != nil && r.warn != nil {
-		fmt.Fprintf(r.warn, "coach: warning: history: cannot write %s either: %v\n", RecoveryPath(r.path), err)
-		r.warn = nil
-	}
-}
-
-// Event records what the session reports.
-func (r *Recorder) Event(e coach.Event) {
-	r.do(func() {
-		if e.Kind == coach.EventPainRating {
-			v := e.Value
-			if e.After {
-				r.ss.PainAfter = &v
-			} else {
-				r.ss.PainBefore = &v
-			}
-			r.persist()
-			return
-		}
-		if e.Exercise < 0 || e.Exercise >= len(r.ss.Exercises) {
-			return
-		}
-		x := &r.ss.Exercises[e.Exercise]
-		switch e.Kind {
-		case coach.EventRepDone:
-			x.DoneReps++
-			if r.store == nil {
-				return // the recovery file gets whole exercises
-			}
-		case coach.EventExerciseDone:
-			x.Completed = true
-		case coach.EventSkip:
-			x.Skipped = true
-		case coach.EventPain:
-			x.PainStop = true
-		default:
-			return
-		}
-		r.persist()
-	})
-}
-
-// Pain records a check-in answer, 0-10, before or after the session.
-func (r *Recorder) Pain(after bool, v int) {
-	r.do(func() {
-		if after {
-			r.ss.PainAfter = &v
-		} else {
-			r.ss.PainBefore = &v
-		}
-		r.persist()
-	})
-}
-
-// Rate records how an exercise felt.
-func (r *Recorder) Rate(exercise int, rating string) {
-	r.do(func() {
-		if exercise >= 0 && exercise < len(r.ss.Exercises) {
-			r.ss.Exercises[exercise].Rating = &rating
-			r.persist()
-		}
-	})
-}
-
-// Close records the outcome and waits for every write.
-func (r *Recorder) Close(sum coach.Summary) {
-	r.once.Do(func() {
-		r.closed.Store(true)
-		r.ops <- func() {
-			end := sum.End
-			r.ss.EndedAt = &end
-			r.ss.Status = "stopped"
-			if sum.Finished {
-				r.ss.Status = "completed"
-			}
-			r.ss.PausedMS = sum.Paused.Milliseconds()
-			if sum.PainBefore != nil {
-				r.ss.PainBefore = sum.PainBefore
-			}
-			if sum.PainAfter != nil {
-				r.ss.PainAfter = sum.PainAfter
-			}
-			for i, res := range sum.Exercises {
-				if i < len(r.ss.Exercises) {
-					x := &r.ss.Exercises[i]
-					x.DoneReps, x.Completed, x.Skipped, x.PainStop = res.DoneReps, res.Completed, res.Skipped, res.Pain
-				}
-			}
-			r.persist()
-		}
-		close(r.ops)
-		<-r.done
-	})
+	r.warned[kind] = true
+	r.warn(msg)
 }

@@ -5,18 +5,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coach-dev/coach/coach"
 )
 
 // Report is what `coach history` shows and exports.
 type Report struct {
-	Sessions   []Session   `json:"sessions"`
-	StreakDays int         `json:"streak_days"`
-	Week       Week        `json:"week"`
-	Pain       []PainPoint `json:"pain"`
+	Sessions   []coach.Record `json:"sessions"`
+	StreakDays int            `json:"streak_days"`
+	Week       Week           `json:"week"`
+	Pain       []PainPoint    `json:"pain"`
 }
 
 // Week is adherence this week (Monday to Sunday, local time) against the
-// routine's prescribed frequency.
+// routine's prescribed frequency. Only sessions that count (coach.Record's
+// Counts: not practice, ended, at least one rep heard) are counted.
 type Week struct {
 	Routine   string    `json:"routine"`
 	Frequency string    `json:"frequency"`
@@ -115,17 +118,17 @@ func WeeklyTarget(freq string) int {
 
 // Day is one day of the companion page's last-days strip.
 type Day struct {
-	Date      string `json:"date"` // 2006-01-02, local time
-	Sessions  int    `json:"sessions"`
-	Completed int    `json:"completed"`
+	Date      string `json:"date"`      // 2006-01-02, local time
+	Sessions  int    `json:"sessions"`  // sessions that count
+	Completed int    `json:"completed"` // of which finished
 }
 
 // LastDays summarises the n days up to and including now's, oldest first,
 // with days without a session included as zeros.
 func (s *Store) LastDays(n int, now time.Time) ([]Day, error) {
 	first := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location()).AddDate(0, 0, -(n - 1))
-	rows, err := s.db.Query(`SELECT date(started_at, 'localtime') AS d, count(*), sum(status = 'completed')
-		FROM sessions WHERE started_at >= ? GROUP BY d`, first.Add(-24*time.Hour).UTC().Format(timeFormat))
+	rows, err := s.db.Query(`SELECT date(started_at, 'localtime') AS d, count(*), sum(status = 'finished')
+		FROM sessions WHERE counts AND started_at >= ? GROUP BY d`, first.Add(-24*time.Hour).UTC().Format(timeFormat))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 
 // Example shows how coach run wires a view to a session.
 func Example() {
-	run := func(tl *coach.Timeline, player coach.Player, latency coach.Latency) coach.Summary {
+	run := func(tl *coach.Timeline, player coach.Player, latency coach.Latency) coach.Record {
 		// SIGINT, SIGTERM, SIGHUP: the terminal is restored first, then ctx ends
 		// and the session stops as if q had been pressed.
 		ctx, stop := term.NotifyContext(context.Background())
@@ -20,15 +20,15 @@ func Example() {
 		defer v.Close() // idempotent; restores the terminal on every way out
 		defer v.Guard() // a panic restores the terminal, then goes on panicking
 
-		s := coach.NewSession(tl, player, latency)
+		s := coach.NewSession(tl, player, latency, coach.Config{})
 		s.OnState(v.State) // non-blocking hand-off on the session goroutine
 		v.Keys(s.Send)     // space n b r h q, Ctrl-C; digits answer a check-in
 
 		// Anything printed while the view is open goes through it, above
 		// the status area: fmt.Fprintln(v.Writer(), "coach: ...").
-		sum := s.Run(ctx)
-		v.End(sum) // "Session finished — 15:03, 5 of 5 exercises"
-		return sum
+		rec := s.Run(ctx)
+		v.End(rec) // "Session finished — 15:03 spent, 5 of 5 exercises, 53 of 53 reps"
+		return rec
 	}
 	_ = run
 }

@@ -2,31 +2,32 @@ package term
 
 import "github.com/coach-dev/coach/coach"
 
-// KeyMap maps a key to its command; the help line lists the main ones.
-// Letters work in either case (Caps Lock on a mat is easy to miss).
-var KeyMap = map[byte]coach.Command{
-	' ': coach.CmdToggle,
-	'p': coach.CmdToggle,
-	'n': coach.CmdNext,
-	'b': coach.CmdBack, // twice quickly: the previous exercise (the session times it)
-	'r': coach.CmdRepeat,
-	'h': coach.CmdPain, // "this hurts"
-	'q': coach.CmdStop,
-	3:   coach.CmdStop, // Ctrl-C: in raw mode it is a byte, not a signal
-	4:   coach.CmdStop, // Ctrl-D
-	't': coach.Rate(10),
-}
+// KeyMap maps a key to its command, built from the control table.
+// Letters work in either case (Caps Lock on a mat is easy to miss); in raw
+// mode Ctrl-C and Ctrl-D are bytes, not signals.
+var KeyMap = KeyMapFor(coach.Controls)
 
-func init() {
-	for k, c := range KeyMap {
-		if k >= 'a' && k <= 'z' {
-			KeyMap[k-'a'+'A'] = c
+// KeyMapFor builds the key map of a control table.
+func KeyMapFor(controls []coach.Control) map[byte]coach.Command {
+	m := map[byte]coach.Command{}
+	for _, c := range controls {
+		for _, k := range c.Keys {
+			switch {
+			case k == coach.KeySpace:
+				m[' '] = c.Command
+			case k == coach.KeyCtrlC:
+				m[3] = c.Command
+			case k == coach.KeyCtrlD:
+				m[4] = c.Command
+			case len(k) == 1:
+				m[k[0]] = c.Command
+				if k[0] >= 'a' && k[0] <= 'z' {
+					m[k[0]-'a'+'A'] = c.Command
+				}
+			}
 		}
 	}
-	// Digits answer a pain check-in (t is ten).
-	for d := byte('0'); d <= '9'; d++ {
-		KeyMap[d] = coach.Rate(int(d - '0'))
-	}
+	return m
 }
 
 // DecodeKeys turns what one read of a raw terminal returned into commands,

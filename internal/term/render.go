@@ -8,14 +8,14 @@ import (
 	"github.com/coach-dev/coach/coach"
 )
 
-// The key help line, longest first: the view shows the longest that fits.
-var helps = []string{
-	"space pause/resume · n next · b back (twice: previous) · r repeat rep · h this hurts · q quit",
-	"space pause · n next · b back (bb: previous) · r repeat · h it hurts · q quit",
-	"space pause · n next · b back · r repeat · h hurts · q quit",
-	"␣ pause  n next  b back  r rep  h hurts  q quit",
-	"␣ pause n next b back r rep h hurt q quit",
-	"␣ n b r h q",
+// The key help line, longest first, from the control table: the view
+// shows the longest that fits.
+var helps = HelpLines(coach.Controls)
+
+// HelpLines are the help line's fallbacks for a control table.
+func HelpLines(controls []coach.Control) []string {
+	hs := coach.HelpLines(controls)
+	return append(hs, strings.Replace(hs[len(hs)-1], coach.KeySpace, "␣", 1))
 }
 
 // Render lays out the live status area for a state: no line is wider than
@@ -40,35 +40,44 @@ func Render(st coach.State, width int) []string {
 }
 
 // RenderEnd lays out what stays on the screen when the view closes: the
-// progress bar and how the session ended. sum, when known, gives the wall
-// time (pauses included) and the exercises completed; without it the
-// state's own clock and place are shown.
+// progress bar and how the session ended. rec, when known, is the
+// session's record (the same the page and the history show); without it
+// the state's own clock and place are shown.
 //
 //	Upper back routine  ▕██████████████████████████████████▏ 100%
-//	Session finished — 15:03, 5 of 5 exercises
-func RenderEnd(st coach.State, sum *coach.Summary, width int) []string {
+//	Session finished — 11:44 spent, 5 of 5 exercises, 53 of 53 reps, pain 4→2
+func RenderEnd(st coach.State, rec *coach.Record, width int) []string {
 	var how string
 	switch {
-	case st.Finished || (sum != nil && sum.Finished):
+	case rec != nil && rec.Status == coach.StatusFinished, rec == nil && st.Finished:
 		how = "Session finished"
-	case st.Stopped || (sum != nil && sum.Stopped):
+	case rec != nil && rec.Status == coach.StatusStopped, rec == nil && st.Stopped:
 		how = "Session stopped"
 	default:
 		how = "Session ended"
 	}
 	var details []string
-	if sum != nil {
-		done := 0
-		for _, e := range sum.Exercises {
-			if e.Completed {
-				done++
-			}
+	if rec != nil {
+		t := rec.Totals()
+		spent := clock(rec.Spent().Round(time.Second).Milliseconds())
+		var extra []string
+		if t.Skipped > 0 {
+			extra = append(extra, fmt.Sprintf("%d skipped", t.Skipped))
 		}
-		took := clock(sum.End.Sub(sum.Start).Round(time.Second).Milliseconds())
-		details = []string{
-			fmt.Sprintf("%s — %s, %d of %d exercises", how, took, done, len(sum.Exercises)),
-			fmt.Sprintf("%s — %s, %d/%d", how, took, done, len(sum.Exercises)),
+		if t.PainStops == 1 {
+			extra = append(extra, "1 pain stop")
+		} else if t.PainStops > 1 {
+			extra = append(extra, fmt.Sprintf("%d pain stops", t.PainStops))
 		}
+		if rec.PainBefore != nil || rec.PainAfter != nil {
+			extra = append(extra, "pain "+painText(rec.PainBefore)+"→"+painText(rec.PainAfter))
+		}
+		long := fmt.Sprintf("%s — %s spent, %d of %d exercises, %d of %d reps", how, spent, t.Completed, t.Exercises, t.DoneReps, t.PlannedReps)
+		mid := fmt.Sprintf("%s — %s, %d/%d exercises, %d/%d reps", how, spent, t.Completed, t.Exercises, t.DoneReps, t.PlannedReps)
+		if len(extra) > 0 {
+			details = append(details, long+", "+strings.Join(extra, ", "), mid+", "+strings.Join(extra, ", "))
+		}
+		details = append(details, long, mid, fmt.Sprintf("%s — %s, %d/%d", how, spent, t.Completed, t.Exercises))
 	} else if st.Finished {
 		details = []string{
 			fmt.Sprintf("%s — %s, %d of %d exercises", how, clock(st.ElapsedMS), st.ExerciseCount, st.ExerciseCount),
@@ -83,6 +92,13 @@ func RenderEnd(st coach.State, sum *coach.Summary, width int) []string {
 		details = append(details, at, fmt.Sprintf("%s — %s", how, clock(st.ElapsedMS)))
 	}
 	return []string{progressLine(st, width), fit(width, append(details, how)...)}
+}
+
+func painText(p *int) string {
+	if p == nil {
+		return "?"
+	}
+	return fmt.Sprint(*p)
 }
 
 func progressLine(st coach.State, width int) string {
@@ -182,7 +198,7 @@ func phaseLine(st coach.State, width int) string {
 	case st.Finished || st.Stopped:
 		opts = []string{""}
 	default:
-		name := phaseName(clean(st.Phase))
+		name := coach.PhaseLabel(clean(st.Phase))
 		if name != "" && st.PhaseLeftMS > 0 {
 			opts = append(opts, fmt.Sprintf("%s · %ds", name, secs(st.PhaseLeftMS)))
 		}
@@ -256,33 +272,6 @@ func PlainLine(st coach.State) string {
 		parts = append(parts, fmt.Sprintf("%q", c))
 	}
 	return t + "  " + strings.Join(parts, "  ")
-}
-
-func phaseName(p string) string {
-	switch p {
-	case coach.PhaseIntro:
-		return "Welcome"
-	case coach.PhaseSetup:
-		return "Get into position"
-	case coach.PhaseReady:
-		return "Get ready"
-	case coach.PhaseSetRest, coach.PhaseRest:
-		return "Rest"
-	case coach.PhaseSwitch:
-		return "Change sides"
-	case string(coach.BreatheIn):
-		return "Breathe in"
-	case string(coach.BreatheOut):
-		return "Breathe out"
-	case coach.PhaseFinish:
-		return "Wrapping up"
-	case coach.PhaseCheckInBefore, coach.PhaseCheckInAfter:
-		return "Check-in"
-	case "":
-		return ""
-	}
-	r := []rune(strings.ReplaceAll(p, "-", " "))
-	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }
 
 // fit returns the first option no wider than width, or the last one cut

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
@@ -96,23 +95,26 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderEndGolden(t *testing.T) {
 	all := states()
-	start := time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)
-	done := &coach.Summary{Finished: true, Start: start, End: start.Add(15*time.Minute + 3*time.Second)}
+	done := &coach.Record{Status: coach.StatusFinished, SpentMS: (15*60 + 3) * 1000}
 	for range 5 {
-		done.Exercises = append(done.Exercises, coach.ExerciseResult{Completed: true})
+		done.Exercises = append(done.Exercises, coach.ExerciseRecord{Completed: true, PlannedTotal: 10, DoneReps: 10})
 	}
-	quit := &coach.Summary{Stopped: true, Start: start, End: start.Add(4*time.Minute + 42*time.Second),
-		Exercises: []coach.ExerciseResult{{Completed: true}, {Completed: true}, {}, {}, {}}}
+	four, two := 4, 2
+	done.PainBefore, done.PainAfter = &four, &two
+	quit := &coach.Record{Status: coach.StatusStopped, SpentMS: (4*60 + 42) * 1000,
+		Exercises: []coach.ExerciseRecord{{Completed: true, PlannedTotal: 10, DoneReps: 10}, {Completed: true, PlannedTotal: 10, DoneReps: 10},
+			{Skipped: true, PlannedTotal: 10, DoneReps: 3}, {PainStop: true, PlannedTotal: 10}, {PlannedTotal: 13}}}
 	tests := []struct {
 		name  string
 		st    coach.State
-		sum   *coach.Summary
+		sum   *coach.Record
 		width int
 		want  string // the line that says how it ended
 	}{
-		{"end-finished-summary", all["finished"], done, 80, "Session finished — 15:03, 5 of 5 exercises"},
+		{"end-finished-summary", all["finished"], done, 100, "Session finished — 15:03 spent, 5 of 5 exercises, 50 of 50 reps, pain 4→2"},
 		{"end-finished", all["finished"], nil, 80, "Session finished — 11:44, 5 of 5 exercises"},
-		{"end-stopped-summary", all["stopped"], quit, 80, "Session stopped — 04:42, 2 of 5 exercises"},
+		{"end-stopped-summary", all["stopped"], quit, 100, "Session stopped — 04:42 spent, 2 of 5 exercises, 23 of 53 reps, 1 skipped, 1 pain stop"},
+		{"end-stopped-summary-narrow", all["stopped"], quit, 60, "Session stopped — 04:42, 2/5 exercises, 23/53 reps"},
 		{"end-stopped", all["stopped"], nil, 80, "Session stopped — 04:42 of 11:44, during exercise 3 of 5: Open books"},
 		{"end-stopped-narrow", all["stopped"], nil, 30, "Session stopped — 04:42"},
 		{"end-unknown", all["hold"], nil, 80, "Session ended — 02:50 of 11:44, during exercise 2 of 5: Child's pose"},

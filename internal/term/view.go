@@ -38,6 +38,10 @@ type Options struct {
 	// Plain prints log lines even when out is a terminal. Keys still work
 	// when in is a terminal. TERM=dumb implies it.
 	Plain bool
+	// Broken, if set, is told once when a write to out fails (the reader of
+	// a pipe went away: coach run | head), so the session can end; later
+	// writes are dropped.
+	Broken func(error)
 }
 
 const (
@@ -64,7 +68,7 @@ type View struct {
 	hasPending bool
 	queue      []string // plain: log lines in order; live: messages to print above the area
 	plain      plainLog
-	summary    *coach.Summary
+	record     *coach.Record
 	closed     bool
 
 	wake  chan struct{} // cap 1: something is waiting in pending or queue
@@ -72,7 +76,8 @@ type View struct {
 	winch chan os.Signal
 	wg    sync.WaitGroup // the draw goroutine and the key reader
 
-	wmu sync.Mutex // one writer to out at a time
+	wmu    sync.Mutex  // one writer to out at a time
+	broken atomic.Bool // a write to out failed: stop writing
 
 	// Owned by the draw goroutine.
 	last    coach.State
@@ -274,12 +279,12 @@ func (v *View) readKeys(send func(coach.Command) bool) {
 	}
 }
 
-// End records how the session ended (the summary Session.Run returned)
+// End records how the session ended (the record Session.Run returned)
 // for the final redraw, then closes the view.
-func (v *View) End(sum coach.Summary) {
+func (v *View) End(rec coach.Record) {
 	v.mu.Lock()
 	if !v.closed {
-		v.summary = &sum
+		v.record = &rec
 	}
 	v.mu.Unlock()
 	v.Close()
@@ -343,7 +348,12 @@ func (v *View) write(s string) {
 	if locked {
 		defer v.wmu.Unlock()
 	}
-	io.WriteString(v.out, s)
+	if v.broken.Load() {
+		return
+	}
+	if _, err := io.WriteString(v.out, s); err != nil && v.broken.CompareAndSwap(false, true) && v.cfg.Broken != nil {
+		v.cfg.Broken(err)
+	}
 }
 
 // loop is the draw goroutine: it writes everything the view prints.
@@ -409,9 +419,12 @@ func (v *View) final() {
 	v.mu.Lock()
 	queue := v.queue
 	v.queue = nil
-	sum := v.summary
+	sum := v.record
 	v.mu.Unlock()
 	if !v.live {
+		if sum != nil {
+			queue = append(queue, RenderEnd(v.last, sum, 1<<10)[1])
+		}
 		v.printLines(queue)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ func Open(rate int, buffer time.Duration) (*Device, error) {
 		}
 		<-ready
 		if err := ctx.Err(); err != nil {
-			openErr = fmt.Errorf("open audio device: %w", err)
+			openErr = shortError(err)
 			return
 		}
 		shared = &Device{rate: rate, bufSize: buffer, ctx: ctx}
@@ -114,4 +115,20 @@ func (d *Device) Close() error {
 		err = d.player.Close()
 	})
 	return err
+}
+
+// ErrNoDevice is the reason when no sound device could be opened.
+var ErrNoDevice = errors.New("no sound device")
+
+var alsaDefault = regexp.MustCompile(`"default": ([^,]+)`)
+
+// shortError turns oto's report of every ALSA plugin it tried (a dozen
+// names on a machine without a sound card) into one line a person can act
+// on: what was tried and why it failed.
+func shortError(err error) error {
+	msg := err.Error()
+	if m := alsaDefault.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%w (ALSA \"default\": %s)", ErrNoDevice, m[1])
+	}
+	return fmt.Errorf("%w: %v", ErrNoDevice, err)
 }
