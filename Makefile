@@ -11,7 +11,7 @@ FUZZTIME  ?= 10s
 BUILD_PKGS := pkg-config gcc libasound2-dev
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
 # a headless browser, and the offline voices.
-TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins chromium festival festvox-us-slt-hts espeak-ng
+TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins alsa-utils chromium festival festvox-us-slt-hts espeak-ng
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
