@@ -88,7 +88,7 @@ func (a *app) runSession(ctx context.Context, p *prepared, f *runFlags) (err err
 			r.view.Log("coach: " + msg)
 			return
 		}
-		fmt.Fprintln(a.std.Err, "coach: "+msg)
+		fmt.Fprintln(a.std.Err, "coach: "+escapeLine(msg))
 	})
 	r.sess.OnState(r.view.State)
 	r.view.Keys(r.sess.Send)
@@ -174,7 +174,7 @@ func (r *runner) warn(msg string) {
 	fn := r.warnFn
 	r.warnMu.Unlock()
 	if fn == nil {
-		fmt.Fprintln(r.a.std.Err, "coach: "+msg)
+		fmt.Fprintln(r.a.std.Err, "coach: "+escapeLine(msg))
 		return
 	}
 	fn(msg)

@@ -93,7 +93,7 @@ func (a *app) voiceCheckCmd() *cobra.Command {
 			fmt.Fprintf(a.std.Out, "%s: %d phrases: %d with their own prompt, %d said word by word, %d missing\n",
 				r.ID, len(st.own)+len(st.wordByWord)+len(st.missing), len(st.own), len(st.wordByWord), len(st.missing))
 			if len(st.missing)+len(st.wordByWord) > 0 {
-				fmt.Fprintf(a.std.Out, "record them with: coach voice bake %s\n", args[0])
+				fmt.Fprintf(a.std.Out, "record them with: coach voice bake %s\n", quoteName(args[0]))
 			}
 			if len(st.missing) > 0 {
 				return errQuiet
@@ -145,9 +145,9 @@ Prompts already in your pack are kept unless --force.`,
 			}
 			written, skipped, err := voice.SaveDir(dir, e.Name(), clips, force)
 			if err != nil {
-				return fmt.Errorf("save prompts in %s: %w", dir, err)
+				return fmt.Errorf("save prompts in %s: %w", quoteName(dir), quoteNamesIn(err, dir))
 			}
-			fmt.Fprintf(a.std.Out, "recorded %d prompts into %s", len(written), dir)
+			fmt.Fprintf(a.std.Out, "recorded %d prompts into %s", len(written), quoteName(dir))
 			if len(skipped) > 0 {
 				fmt.Fprintf(a.std.Out, "; kept %d you already had (--force replaces them)", len(skipped))
 			}
