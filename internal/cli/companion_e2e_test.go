@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -95,10 +97,19 @@ func TestPauseFloodKeepsThePlainLogShort(t *testing.T) {
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+page.Host+"/ws", nil)
 	require.NoError(t, err)
 	defer c.Close()
-	go func() { // the page's replies (states, cues, "not taking commands") are read and dropped
+	var paused atomic.Bool // as the page last heard
+	go func() { // the page's replies (states, cues, "not taking commands") are read
 		for {
-			if _, _, err := c.ReadMessage(); err != nil {
+			_, b, err := c.ReadMessage()
+			if err != nil {
 				return
+			}
+			var m struct {
+				Type   string `json:"type"`
+				Paused bool   `json:"paused"`
+			}
+			if json.Unmarshal(b, &m) == nil && m.Type == "state" {
+				paused.Store(m.Paused)
 			}
 		}
 	}()
@@ -112,9 +123,13 @@ func TestPauseFloodKeepsThePlainLogShort(t *testing.T) {
 		}
 		require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(cmd)))
 	}
-	// It ends on pause: say so, as its last word, once the window is over.
+	// The flood filled the session's queue (the rest was refused): once it
+	// has drained, a last pause is taken, and the log says so as its last
+	// word when the window is over.
+	time.Sleep(300 * time.Millisecond)
 	require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(`{"type":"command","command":"pause"}`)))
-	time.Sleep(1500 * time.Millisecond)
+	require.Eventually(t, paused.Load, 5*time.Second, 10*time.Millisecond, "the session paused")
+	time.Sleep(1200 * time.Millisecond)
 	lines := s.output()[before:]
 	t.Logf("%d commands sent in a second; %d log lines", sent+1, len(lines))
 	require.Greater(t, sent, 1000, "a flood")
