@@ -62,8 +62,12 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
 	$(GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
@@ -74,9 +78,12 @@ fuzz:
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
 
-# Rebuild the default voice pack from the built-in scripts (festival HTS).
+# Bring the default voice pack up to date with the built-in scripts
+# (festival HTS) and check every prompt against festival's untrimmed take
+# of its text; VOICES_FLAGS=-force re-records every prompt.
+VOICES_FLAGS ?=
 voices: deps-test
-	$(GO) run ./internal/tools/mkvoices -out voice/default
+	$(GO) run ./internal/tools/mkvoices -out voice/default $(VOICES_FLAGS)
 
 clean:
 	rm -rf bin
