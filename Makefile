@@ -11,6 +11,8 @@ FUZZTIME  ?= 10s
 # English model for spoken commands (--listen; the pocketsphinx build tag:
 # a plain `go build` needs neither and says so when asked to listen).
 BUILD_PKGS := pkg-config gcc libasound2-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+# A session records the lines of a new routine before it plays them.
+RUN_PKGS   := festival festvox-us-slt-hts
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
 # a headless browser, the offline voices, a private D-Bus session bus
 # (dbus-daemon, dbus-send) and paplay to speak into a virtual microphone.
@@ -23,7 +25,7 @@ export GOFLAGS := $(strip $(GOFLAGS) -tags=pocketsphinx)
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test lint fuzz bench voices commands deps deps-test clean
+.PHONY: all build run test lint fuzz bench voices commands deps deps-test deps-run clean
 
 all: build
 
@@ -43,6 +45,9 @@ deps:
 deps-test:
 	$(call install_missing,$(TEST_PKGS))
 
+deps-run:
+	$(call install_missing,$(RUN_PKGS))
+
 COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +changes)
 LDFLAGS   := -X github.com/coach-dev/coach/internal/cli.commit=$(COMMIT)
 
@@ -51,7 +56,7 @@ build: deps
 
 # A coached session of the built-in routine. Pass options with ARGS, e.g.
 # make run ARGS="--no-audio --speed 10".
-run: build
+run: build deps-run
 	$(BIN) run $(ROUTINE) $(ARGS)
 
 # Every test, with the race detector, then each parser's fuzz target briefly.
@@ -70,16 +75,29 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
+	$(GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeKeys$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryImport$$' -fuzztime=$(FUZZTIME) ./internal/history
 	$(GO) test -run='^$$' -fuzz='^FuzzVAD$$' -fuzztime=$(FUZZTIME) ./internal/listen
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
 
-# Rebuild the default voice pack from the built-in scripts (festival HTS).
+# Bring the default voice pack up to date with the built-in scripts
+# (festival HTS) and check every prompt against festival's untrimmed take
+# of its text; VOICES_FLAGS=-force re-records every prompt.
+VOICES_FLAGS ?=
 voices: deps-test
-	$(GO) run ./internal/tools/mkvoices -out voice/default
+	$(GO) run ./internal/tools/mkvoices -out voice/default $(VOICES_FLAGS)
 
 # Record the spoken-command corpus again (after a change of the control
 # table's Spoken words): every phrase in eight voices at two speeds.

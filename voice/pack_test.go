@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
@@ -81,10 +83,28 @@ func TestDefaultManifestMatchesFiles(t *testing.T) {
 
 func TestCheckClip(t *testing.T) {
 	rate := DefaultRate
+	// A tone after lead samples of silence, faded in and out and followed
+	// by 50 ms of silence, like a prompt.
 	voice := func(lead int, n int, amp float32) *Clip {
-		s := make([]float32, lead+n)
-		copy(s[lead:], sine(220, rate, n, float64(amp)))
+		tone := sine(220, rate, n, float64(amp))
+		Fade(tone, rate, 10*time.Millisecond, 30*time.Millisecond)
+		s := make([]float32, lead+n+rate/20)
+		copy(s[lead:], tone)
 		return &Clip{Phrase: "hold", Samples: s}
+	}
+	unfaded := func(n int) *Clip { return &Clip{Phrase: "hold", Samples: sine(220, rate, n, 0.5)} }
+	endsLoud := func(n int) *Clip {
+		s := make([]float32, rate/100+n)
+		tone := sine(220, rate, n, 0.5)
+		Fade(tone, rate, 10*time.Millisecond, 0)
+		copy(s[rate/100:], tone)
+		return &Clip{Phrase: "hold", Samples: s}
+	}
+	withDC := func(c *Clip, lsb float32) *Clip {
+		for i := range c.Samples {
+			c.Samples[i] += lsb / 32768
+		}
+		return c
 	}
 	tests := []struct {
 		name string
@@ -92,12 +112,18 @@ func TestCheckClip(t *testing.T) {
 		want string
 	}{
 		{"fine", voice(rate/100, rate/2, 0.5), ""},
-		{"at the peak limit", voice(0, rate/2, 0.8912), ""},
+		{"fine, odd length", voice(479, 4793, 0.5), ""},
+		{"at the peak limit", voice(rate/100, rate/2, 0.8912), ""},
+		{"a 95 ms lead", voice(rate*95/1000, rate/2, 0.5), ""},
 		{"empty", &Clip{Phrase: "hold"}, `"hold" is empty`},
-		{"too long", voice(0, 8*rate, 0.5), `"hold" is 8.0 s long (under 8 s)`},
+		{"too long", voice(0, 8*rate-rate/20, 0.5), `"hold" is 8.0 s long (under 8 s)`},
 		{"too loud", voice(0, rate/2, 0.95), `"hold" peaks at -0.45 dBFS (at most -1 dBFS)`},
 		{"silent", voice(0, rate/2, 0.001), `"hold" is silent (nothing above -50 dBFS)`},
-		{"late", voice(rate/20, rate/2, 0.5), `"hold" starts with 50 ms of silence (under 30 ms)`},
+		{"late", voice(rate/10, rate/2, 0.5), `"hold" starts with 100 ms of silence (under 100 ms)`},
+		{"starts with a click", unfaded(rate / 2), `"hold" starts at -6.0 dBFS in its first 5ms (under -50 dBFS: no click)`},
+		{"ends with a click", endsLoud(rate / 2), `"hold" ends at -6.0 dBFS in its last 5ms (under -50 dBFS: no click)`},
+		{"DC offset", withDC(voice(rate/100, rate/2, 0.5), 12), `"hold" has a DC offset of 11.3 LSB (under 10)`},
+		{"DC offset under the limit", withDC(voice(rate/100, rate/2, 0.5), 9), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,14 +299,16 @@ func TestReadManifestErrors(t *testing.T) {
 	}
 }
 
+// FuzzReadManifest seeds with a few clips of the default manifest, not all
+// of it: every input that finds new coverage is minimised (up to a minute,
+// one byte at a time, outside the exec count), and mutants of the 43 KB
+// manifest kept both workers minimising for most of a run (25 execs/s).
 func FuzzReadManifest(f *testing.F) {
 	f.Add([]byte(`{"version":1,"rate":24000,"voice":"x","clips":[{"phrase":"hold","text":"Hold","file":"hold.wav","frames":3}]}`))
 	f.Add([]byte(`{"version":1}`))
 	f.Add([]byte(`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"a.wav"},{"phrase":"hold","file":"b.wav"}]}`))
 	f.Add([]byte(`{"version":1,"rate":24000,"clips":[{"phrase":"hold","file":"../x.wav"}]} {}`))
-	if b, err := fs.ReadFile(embedded, "default/manifest.json"); err == nil {
-		f.Add(b)
-	}
+	f.Add(defaultManifestExcerpt(f, 3))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ReadManifest(bytes.NewReader(data), "f.json")
 		if err != nil {
@@ -293,4 +321,42 @@ func FuzzReadManifest(f *testing.F) {
 			assert.NotContains(t, c.File, "/")
 		}
 	})
+}
+
+// defaultManifestExcerpt is the default pack's manifest cut to its first n
+// clips: the real shape and field order, a few hundred bytes.
+func defaultManifestExcerpt(tb testing.TB, n int) []byte {
+	tb.Helper()
+	b, err := fs.ReadFile(embedded, "default/manifest.json")
+	require.NoError(tb, err)
+	m, err := ReadManifest(bytes.NewReader(b), "default/manifest.json")
+	require.NoError(tb, err)
+	require.Greater(tb, len(m.Clips), n)
+	m.Clips = m.Clips[:n]
+	var out bytes.Buffer
+	require.NoError(tb, WriteManifest(&out, m))
+	return out.Bytes()
+}
+
+func TestSafeFile(t *testing.T) {
+	// The rule as it was first written, as an oracle.
+	want := regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,120}\.wav$`)
+	names := []string{"a.wav", "hold.wav", "breathe-in.wav", "x_1.2.wav", "0.wav", ".wav", "-a.wav", "_a.wav", "..wav",
+		"a.WAV", "A.wav", "a.wa", "a", "", "a/b.wav", "../a.wav", "a b.wav", "é.wav", "a.wav\n", "a\x00.wav", "a.wav.wav",
+		strings.Repeat("a", 121) + ".wav", strings.Repeat("a", 122) + ".wav"}
+	for _, n := range names {
+		assert.Equal(t, want.MatchString(n), safeFile(n), "%q", n)
+	}
+}
+
+// BenchmarkReadManifest reads the default pack's manifest (308 clips).
+func BenchmarkReadManifest(b *testing.B) {
+	data, err := fs.ReadFile(embedded, "default/manifest.json")
+	require.NoError(b, err)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ReadManifest(bytes.NewReader(data), "manifest.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/voice"
@@ -131,7 +132,11 @@ func run(dir string, phrases []string) error {
 				if err != nil {
 					return err
 				}
-				s = voice.Trim(voice.Resample(s, rate, Rate), Rate, -45)
+				// Trimmed relative to the phrase's own level, keeping soft
+				// edges (the corpus committed was cut at -45 dBFS with 15/40
+				// ms pads, before voice.Trim took a level and pads).
+				s = voice.Resample(s, rate, Rate)
+				s = voice.Trim(s, Rate, voice.SoundLevel(s, Rate, -45), 15*time.Millisecond, 40*time.Millisecond)
 				// 100 ms of silence either side, as a phrase spoken alone.
 				pad := make([]float32, Rate/10)
 				s = append(append(append([]float32{}, pad...), s...), pad...)
