@@ -240,7 +240,7 @@ func TestNoAudioDevice(t *testing.T) {
 	assert.True(t, strings.HasPrefix(errb.String(), `coach: no sound device (ALSA "default": `), errb.String())
 	assert.Less(t, len(errb.String()), 100, "one short line a person can act on")
 
-	cmd = exec.Command(coachBin, "run", "upper-back", "--only", "scapular-squeeze", "--companion", "off", "--no-checkin")
+	cmd = exec.Command(coachBin, "run", "upper-back", "--only", "scapular-squeeze", "--companion", "off", "--no-checkin", "--no-media-keys")
 	cmd.Env = env
 	var out2, errb2 bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out2, &errb2

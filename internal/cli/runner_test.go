@@ -73,7 +73,7 @@ func TestStalledDeviceIsNoticed(t *testing.T) {
 			var out, errb lockedBuffer
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			args := []string{"run", "upper-back", "--companion", "off", "--history", "off", "--no-checkin", "--audio", name}
+			args := []string{"run", "upper-back", "--companion", "off", "--history", "off", "--no-checkin", "--no-media-keys", "--audio", name}
 			code := make(chan int, 1)
 			go func() {
 				code <- MainContext(ctx, args, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Env: func(string) string { return "" }})

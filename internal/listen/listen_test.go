@@ -180,7 +180,7 @@ func TestAccept(t *testing.T) {
 		{"just under, in a gap", at(next, -0.01, sec), false, false},
 		{"weak wake word", result{OK: true, Phrase: next, Wake: th.Wake - 1, Command: th.Command + 20, Speech: sec}, false, false},
 		{"weak command", result{OK: true, Phrase: next, Wake: th.Wake + 20, Command: th.Command - 1, Speech: sec}, false, false},
-		{"phones too far", result{OK: true, Phrase: byCmd[coach.CmdResume], Wake: 0, Command: 0, Phones: 0.95, Speech: sec}, false, false},
+		{"phones too far", result{OK: true, Phrase: byCmd[coach.CmdBack], Wake: 0, Command: 0, Phones: thresholds[byCmd[coach.CmdBack].Words].Phones + 0.05, Speech: sec}, false, false},
 		{"too short to be a command", at(next, 10, minSpeech-1), false, false},
 		{"too long to be a command", at(next, 10, maxSpeech+1), false, false},
 		{"shortest", at(next, 10, minSpeech), false, true},
