@@ -23,7 +23,7 @@ import (
 // TestRunNoAudioCompletes runs the whole built-in routine at 50x on the wall
 // clock, as CI and demos do.
 func TestRunNoAudioCompletes(t *testing.T) {
-	cmd := exec.Command(coachBin, "run", "upper-back", "--no-audio", "--speed", "50")
+	cmd := exec.Command(coachBin, "run", "upper-back", "--no-audio", "--speed", "50", "--no-media-keys")
 	cmd.Env = append(cmd.Environ(), "HOME="+t.TempDir())
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
