@@ -98,7 +98,7 @@ func TestPauseFloodKeepsThePlainLogShort(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	var paused atomic.Bool // as the page last heard
-	go func() { // the page's replies (states, cues, "not taking commands") are read
+	go func() {            // the page's replies (states, cues, "not taking commands") are read
 		for {
 			_, b, err := c.ReadMessage()
 			if err != nil {
