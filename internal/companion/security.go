@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -191,7 +192,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	s.setCookie(w)
 	if fromQuery && !websocket.IsWebSocketUpgrade(r) {
 		q.Del("token")
-		s.redirect(w, r, r.URL.Path, q.Encode())
+		// Cleaned: "//evil.example" would send the browser to another site.
+		s.redirect(w, r, path.Clean("/"+r.URL.Path), q.Encode())
 		return false
 	}
 	return true
