@@ -44,12 +44,14 @@ const (
 	sayRest     = "Rest."
 	sayWellDone = "Well done."
 	sayFinished = "That's the end of the session. Well done."
-	sayNextUp   = "Next up: %s."
 	sayExercise = "Exercise %s of %s: %s."
-	saySide     = "%s side."
-	sayHalfway  = "Halfway."
-	sayNextSet  = "Set %s of %s."
-	sayLastRep  = "Last one."
+	// sayNextExercise introduces an exercise in the rest before it.
+	sayNextExercise = "Next up, exercise %s of %s: %s."
+	sayNeed         = "You'll need %s."
+	saySide         = "%s side."
+	sayHalfway      = "Halfway."
+	sayNextSet      = "Set %s of %s."
+	sayLastRep      = "Last one."
 	// CheckInLine asks for a pain rating before and after a session.
 	CheckInLine = "How is your pain right now, from zero to ten?"
 	// PainLine is said when a person reports pain: the handout's one rule.
@@ -66,8 +68,11 @@ func Vocabulary() []string {
 	v := []string{sayRest, sayWellDone, "That's the end of the session.", "Next up", sayHalfway, sayLastRep,
 		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
 		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
-		PainLine, CheckInLine, "Thank you.",
+		PainLine, CheckInLine, "Thank you.", "You'll need",
 		"seconds", "hundred"}
+	for n := 10; n <= 60; n += 10 {
+		v = append(v, timeLeftLine(int64(n)))
+	}
 	for n := 1; n <= sayCountUnits; n++ {
 		v = append(v, capitalize(NumberWords(n)))
 	}
