@@ -19,7 +19,7 @@ const (
 	maxLineChars     = 300     // one spoken line: say, switch, title, name
 	maxExercises     = 100
 	maxVariants      = 10    // per exercise
-	maxVariantNames  = 20    // different variant names in a routine: each is a session to check
+	maxVariantNames  = 10    // different variant names in a routine: each is a session to check
 	maxListItems     = 30    // setup, tips or equipment lines of one exercise
 	maxSessionPhases = 10000 // timed phases in one session (sets × sides × reps × phases)
 	maxErrors        = 20    // problems reported for one script: the first ones, in file order
