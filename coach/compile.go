@@ -17,6 +17,13 @@ type Options struct {
 	Variant string     // use this variant wherever an exercise has it
 	Pace    float64    // multiplies the script's pace; 0 means 1
 	CheckIn bool       // ask for a pain rating before and after
+	// ForceHold allows a fixed --hold outside a hold's prescribed range.
+	ForceHold bool
+	// Estimate places lines no pack can say yet with an estimated length
+	// and lists them in Timeline.Unrecorded, instead of failing: a new
+	// routine can be seen before it is recorded. Such a timeline cannot be
+	// played.
+	Estimate bool
 }
 
 // HoldChoice picks a length within a hold range: the script's default, its
@@ -88,6 +95,7 @@ type compiler struct {
 	missing  map[string]bool
 	errs     ErrorList
 	reported map[string]bool
+	est      func(clause string) int // nil: a missing clause is an error
 }
 
 // Compile turns a routine into a timeline voiced by v. It is a pure function
@@ -106,9 +114,15 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	c := &compiler{
 		r: r, v: v, opt: opt, rate: int64(v.Rate()),
 		tl:       &Timeline{Routine: r.ID, Title: r.Title, Frequency: r.Frequency, Rate: v.Rate()},
-		comp:     newComposer(v),
 		missing:  map[string]bool{},
 		reported: map[string]bool{},
+	}
+	if opt.Estimate {
+		c.est = newEstimator(v).frames
+	}
+	c.comp = newComposer(v, c.est)
+	if err := c.checkHold(exercises); err != nil {
+		return nil, err
 	}
 	c.intro()
 	if opt.CheckIn {
@@ -125,9 +139,10 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 		c.checkIn(PhaseCheckInAfter)
 	}
 	c.finish()
-	if len(c.missing) > 0 {
-		return nil, &MissingPhrasesError{Routine: r.ID, Phrases: sortedKeys(c.missing)}
+	if len(c.missing) > 0 && c.est == nil {
+		return nil, &MissingPhrasesError{Routine: r.ID, File: r.File, Phrases: sortedKeys(c.missing)}
 	}
+	c.tl.Unrecorded = sortedKeys(c.missing)
 	if err := c.errs.err(); err != nil {
 		return nil, err
 	}
@@ -178,8 +193,8 @@ func selectExercises(r *Routine, opt Options) ([]*Exercise, error) {
 	if opt.Reps < 0 || opt.Reps > maxReps {
 		return nil, fmt.Errorf("--reps must be between 1 and %d", maxReps)
 	}
-	if opt.Pace != 0 && (opt.Pace < 0.25 || opt.Pace > 4) {
-		return nil, fmt.Errorf("--pace must be between 0.25 and 4, not %g", opt.Pace)
+	if opt.Pace != 0 && (opt.Pace < MinPace || opt.Pace > MaxPace) {
+		return nil, fmt.Errorf("--pace must be between %g and %g, not %g", MinPace, MaxPace, opt.Pace)
 	}
 	return out, nil
 }
@@ -204,11 +219,12 @@ func (c *compiler) cue(at int64, text string, ex int, phase string, optional boo
 		c.missing[m] = true
 	}
 	n := l.frames
-	cue := Cue{At: at, End: at + n, Exercise: ex, Phase: phase, Text: text, Optional: optional}
+	cue := Cue{At: at, End: at + n, Exercise: ex, Phase: phase, Text: text, Optional: optional, speech: l.speech}
 	if len(l.pieces) > 0 {
 		cue.Clips = make([]ClipAt, len(l.pieces))
 		for i, p := range l.pieces {
 			cue.Clips[i] = ClipAt{Phrase: p.phrase, At: at + p.offset, Frames: p.frames}
+			cue.Unrecorded = cue.Unrecorded || p.unrecorded
 		}
 	}
 	return cue, n
@@ -224,19 +240,24 @@ func (c *compiler) say(at int64, text string, ex int, phase string) int64 {
 
 // option is an optional line, or a group of lines said whole or not at all
 // (a countdown), with shorter alternatives: the first that fits is said.
-type option [][]Cue
+// A quiet option that does not fit is not reported as dropped (the time
+// left in a rest is said where it finds room, nothing more is promised).
+type option struct {
+	alts  [][]Cue
+	quiet bool
+}
 
 // maybe offers an optional line at frame at.
 func (c *compiler) maybe(at int64, text string, ex int, phase string) {
 	if cue, n := c.cue(at, text, ex, phase, true); n > 0 {
-		c.options = append(c.options, option{{cue}})
+		c.options = append(c.options, option{alts: [][]Cue{{cue}}})
 	}
 }
 
 // offer adds an option, if it has any alternative.
 func (c *compiler) offer(alts ...[]Cue) {
 	if len(alts) > 0 {
-		c.options = append(c.options, alts)
+		c.options = append(c.options, option{alts: alts})
 	}
 }
 
@@ -269,11 +290,14 @@ func (c *compiler) checkIn(phase string) {
 }
 
 func (c *compiler) finish() {
+	said := len(c.tl.Cues)
 	end := c.lines(c.t, len(c.tl.Exercises), PhaseFinish, sayFinished)
 	c.segment(end-c.t+c.frames(time.Second), len(c.tl.Exercises), -1, -1, -1, PhaseFinish)
 	// The finish belongs to no exercise: mark it like the intro.
 	c.tl.Segments[len(c.tl.Segments)-1].Exercise = -1
-	c.tl.Cues[len(c.tl.Cues)-1].Exercise = -1
+	if len(c.tl.Cues) > said {
+		c.tl.Cues[len(c.tl.Cues)-1].Exercise = -1
+	}
 }
 
 // fitError reports a required line longer than the time it is given, once
@@ -283,10 +307,20 @@ func (c *compiler) fitError(e *Exercise, p pos, key, where string, need, have in
 		return
 	}
 	c.reported[e.ID+key] = true
-	over := time.Duration((need - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
+	// A line needs its pause before whatever comes next: count it in.
+	over := time.Duration((need + c.frames(minGap) - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
 	c.errs = append(c.errs, &Error{File: c.r.File, Line: p.line, Col: p.col,
-		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s but the phase lasts %s (over by %s)",
-			e.ID, where, c.dur(need), c.dur(have), over)})
+		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s%s but the phase lasts %s (over by %s, counting the %s pause after the line); shorten the line or lengthen the phase",
+			e.ID, where, c.dur(need), c.estimated(), c.dur(have), over, minGap)})
+}
+
+// estimated notes, in a timing error about the line just said, that its
+// length is an estimate.
+func (c *compiler) estimated() string {
+	if n := len(c.tl.Cues); n > 0 && c.tl.Cues[n-1].Unrecorded {
+		return " (estimated: it is not recorded yet)"
+	}
+	return ""
 }
 
 func (c *compiler) dur(frames int64) string {
@@ -316,6 +350,10 @@ type plan struct {
 	sets, reps int
 	rep        []Phase
 	tips       []string
+	setup      []string
+	sides      []Side
+	alternate  bool
+	switchLine string
 	variant    string
 	countReps  bool
 	countdown  int
@@ -326,7 +364,8 @@ type plan struct {
 
 func (c *compiler) resolve(e *Exercise) plan {
 	d := c.r.Defaults
-	p := plan{sets: e.Sets, reps: e.Reps, rep: e.Rep, tips: e.Tips, countReps: d.CountReps,
+	p := plan{sets: e.Sets, reps: e.Reps, rep: e.Rep, tips: e.Tips, setup: e.Setup, sides: e.Sides,
+		alternate: e.Alternate && len(e.Sides) > 1, switchLine: e.Switch, countReps: d.CountReps,
 		countdown: d.Countdown, halfway: d.Halfway, announce: d.AnnounceNext, pace: d.Pace}
 	name := e.Variant
 	if _, ok := e.Variants[c.opt.Variant]; ok {
@@ -345,6 +384,15 @@ func (c *compiler) resolve(e *Exercise) plan {
 		}
 		if len(v.Tips) > 0 {
 			p.tips = v.Tips
+		}
+		if len(v.Setup) > 0 {
+			p.setup = v.Setup
+		}
+		if v.HasSides {
+			p.sides, p.alternate = v.Sides, v.Alternate && len(v.Sides) > 1
+		}
+		if v.Switch != "" {
+			p.switchLine = v.Switch
 		}
 	}
 	if c.opt.Reps > 0 {
@@ -394,8 +442,9 @@ type preview struct {
 // spoken is a phase and the speech in it, for the rep count that may move
 // into it.
 type spoken struct {
-	start, length, speech int64
-	phase                 string
+	start, length int64
+	speech, end   int64 // its voice's length, and where its line ends
+	phase         string
 }
 
 func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
@@ -404,8 +453,8 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 	if c.preview.ex == ex && c.preview.said > 0 {
 		start, said = c.preview.start, c.preview.said
 	}
-	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: e.Sides,
-		Variant: p.variant, Equipment: e.Equipment, Setup: e.Setup, Tips: p.tips}
+	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: p.sides,
+		Alternate: p.alternate, Variant: p.variant, Equipment: e.Equipment, Setup: p.setup, Tips: p.tips}
 	for _, ph := range p.rep {
 		if ph.Kind == Hold {
 			ep.Hold += c.phaseLength(ph, p.pace)
@@ -422,8 +471,12 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 		c.segment(end-c.t+c.frames(time.Second), ex, -1, -1, -1, PhaseSetup)
 	}
 
-	sides := len(e.Sides)
-	for side := 0; side < max(sides, 1); side++ {
+	sides := len(p.sides)
+	if p.alternate {
+		c.alternating(ex, e, p, next)
+		sides = -1 // every side is done
+	}
+	for side := 0; sides >= 0 && side < max(sides, 1); side++ {
 		sideIdx := -1
 		if sides > 0 {
 			sideIdx = side
@@ -439,7 +492,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 		}
 		if side+1 < sides {
 			start := c.t
-			c.timed(e, ex, c.frames(c.r.Defaults.SideSwitchRest), e.Switch, PhaseSwitch, "switch", -1, sideIdx, -1)
+			c.timed(e, ex, c.frames(c.r.Defaults.SideSwitchRest), p.switchLine, PhaseSwitch, "switch", -1, sideIdx, -1)
 			c.timeLeft(start, c.t, ex, PhaseSwitch)
 		}
 	}
@@ -463,7 +516,7 @@ func (c *compiler) introduction(ex, count int, e *Exercise, p plan, preview bool
 	if len(e.Equipment) > 0 {
 		texts = append(texts, fmt.Sprintf(sayNeed, joinAnd(e.Equipment)))
 	}
-	texts = append(texts, e.Setup...)
+	texts = append(texts, p.setup...)
 	if e.SpeakTips {
 		texts = append(texts, p.tips...)
 	}
@@ -504,7 +557,9 @@ func (c *compiler) timeLeft(start, end int64, ex int, phase string) {
 		return
 	}
 	for k := int64(1); end-k*10*c.rate > start; k++ {
-		c.maybe(end-k*10*c.rate, timeLeftLine(10*k), ex, phase)
+		if cue, n := c.cue(end-k*10*c.rate, timeLeftLine(10*k), ex, phase, true); n > 0 {
+			c.options = append(c.options, option{alts: [][]Cue{{cue}}, quiet: true})
+		}
 	}
 }
 
@@ -557,20 +612,24 @@ func (c *compiler) restBetween(ex, count int, e *Exercise, p plan, next *Exercis
 			}
 		}
 		t := from
+		setup := 1 // where the lines on getting into position begin
+		if len(next.Equipment) > 0 {
+			setup = 2
+		}
 		for i, text := range texts {
 			cue, m := c.cue(0, text, ex+1, PhaseRest, false)
-			if i >= 2 || (i == 1 && len(next.Equipment) == 0) {
-				// How to get into position comes near the end: after
-				// "Ten seconds." if that is said.
+			if i >= setup {
+				// How to get into position comes near the end, after
+				// "Ten seconds." if that is said, and around the time left.
 				for _, k := range calls {
 					if k.At == end-10*c.rate {
 						t = max(t, k.End+c.frames(linePause))
 					}
 				}
-			}
-			for _, k := range calls {
-				if t < k.End+gap && k.At < t+m+gap {
-					t = k.End + c.frames(linePause)
+				for _, k := range calls {
+					if t < k.End+gap && k.At < t+m+gap {
+						t = k.End + c.frames(linePause)
+					}
 				}
 			}
 			// A second of quiet before what follows, as after a setup.
@@ -583,6 +642,16 @@ func (c *compiler) restBetween(ex, count int, e *Exercise, p plan, next *Exercis
 			}
 			lines = append(lines, cue)
 			speech += m
+			if i < setup {
+				// What comes next goes first: the time left gives way.
+				kept := calls[:0]
+				for _, k := range calls {
+					if !(cue.At < k.End+gap && k.At < cue.End+gap) {
+						kept = append(kept, k)
+					}
+				}
+				calls = kept
+			}
 			t += m + c.frames(linePause)
 		}
 	}
@@ -607,7 +676,7 @@ func (c *compiler) restBetween(ex, count int, e *Exercise, p plan, next *Exercis
 func (c *compiler) ready(ex, side int, e *Exercise, p plan) {
 	text := sayGetReady
 	if side >= 0 {
-		text = fmt.Sprintf(saySide, capitalize(string(e.Sides[side])))
+		text = fmt.Sprintf(saySide, capitalize(string(p.sides[side])))
 	}
 	start := c.t
 	n := c.say(start, text, ex, PhaseReady)
@@ -649,7 +718,7 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 		"exercise": e.Name, "side": "",
 	}
 	if side >= 0 {
-		vars["side"] = string(e.Sides[side])
+		vars["side"] = string(p.sides[side])
 	}
 	if next != nil {
 		vars["next"] = next.Name
@@ -663,46 +732,66 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 		phase := string(ph.Kind)
 		where := fmt.Sprintf("rep %d", rep+1)
 		if side >= 0 {
-			where = fmt.Sprintf("%s side, %s", e.Sides[side], where)
+			where = fmt.Sprintf("%s side, %s", p.sides[side], where)
 		}
 		if p.sets > 1 {
 			where = fmt.Sprintf("set %d, %s", set+1, where)
 		}
 		where += ", phase " + phase
 		var said int64
+		if i == 0 && p.alternate {
+			// Taking turns, the side is what the listener needs first.
+			text = strings.TrimSpace(capitalize(string(p.sides[side])) + ". " + text)
+		}
 		// The count-in already marks the first rep; counting "One." right
 		// after "three, two, one" would only confuse.
-		if i == 0 && p.countReps && rep > 0 {
+		if i == 0 && p.countReps && rep > 0 && (!p.alternate || side == 0) {
 			count := capitalize(NumberWords(rep+1)) + "."
 			if rep+1 == p.reps && p.reps > 1 {
 				count = sayLastRep
 			}
 			// With the line, if the two leave the phase room; else just
-			// before the rep, in the end of the phase before; else not at all.
-			if cue, n := c.cue(start, strings.TrimSpace(count+" "+text), ex, phase, false); n+gap <= length && float64(n) <= SpeechShare*float64(length) {
-				c.tl.Cues = append(c.tl.Cues, cue)
-				said = n
-				text = ""
-			} else if cue, n := c.cue(start, count, ex, c.last.phase, true); n > 0 {
-				at := start - gap - n
-				if at >= c.last.start+c.last.speech+gap && float64(c.last.speech+n) <= SpeechShare*float64(c.last.length) {
-					cue.At, cue.End = at, at+n
-					for j := range cue.Clips {
-						cue.Clips[j].At += at - start
-					}
-					c.offer([]Cue{cue})
+			// before the rep, in the end of the phase before; else with the
+			// line if it fits at all (crowded: lint says so); else not at all.
+			cue, n := c.cue(start, strings.TrimSpace(count+" "+text), ex, phase, false)
+			lead, m := c.cue(start, count, ex, c.last.phase, true)
+			at := start - gap - m
+			switch {
+			case n+gap <= length && float64(spokenLen(cue)) <= SpeechShare*float64(length):
+			case m > 0 && at >= c.last.end+gap && float64(c.last.speech+spokenLen(lead)) <= SpeechShare*float64(c.last.length):
+				lead.At, lead.End = at, at+m
+				for j := range lead.Clips {
+					lead.Clips[j].At += at - start
 				}
+				c.offer([]Cue{lead})
+				n = 0
+			case n+gap <= length:
+			default:
+				c.tl.Dropped = append(c.tl.Dropped, Cue{At: start, Exercise: ex, Phase: phase, Text: count, Optional: true})
+				n = 0
+			}
+			if n > 0 {
+				c.tl.Cues = append(c.tl.Cues, cue)
+				said = spokenLen(cue)
+				text = ""
 			}
 		}
+		lineEnd := start
+		if len(c.tl.Cues) > 0 {
+			lineEnd = max(lineEnd, c.tl.Cues[len(c.tl.Cues)-1].End)
+		}
 		if text != "" {
-			n := c.say(start, text, ex, phase)
+			cue, n := c.cue(start, text, ex, phase, false)
+			if n > 0 {
+				c.tl.Cues = append(c.tl.Cues, cue)
+			}
 			if n+gap > length {
 				c.fitError(e, ph.pos, fmt.Sprintf("rep/%d", i), where, n, length)
 			}
-			said = n
+			said, lineEnd = spokenLen(cue), cue.End
 		}
 		c.segment(length, ex, set, side, rep, phase)
-		c.last = spoken{start: start, length: length, speech: said, phase: phase}
+		c.last = spoken{start: start, length: length, speech: said, end: lineEnd, phase: phase}
 		c.restSaid = ph.Kind == Rest && said > 0
 		switch ph.Kind {
 		case Hold:
@@ -721,6 +810,31 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 	}
 }
 
+// alternating does an exercise whose sides take turns rep by rep: one
+// count-in, then each rep on every side in turn, each turn led by its side.
+func (c *compiler) alternating(ex int, e *Exercise, p plan, next *Exercise) {
+	c.ready(ex, -1, e, p)
+	for set := 0; set < p.sets; set++ {
+		for rep := 0; rep < p.reps; rep++ {
+			for side := range p.sides {
+				c.rep(ex, set, side, rep, e, p, next)
+			}
+		}
+		if set+1 < p.sets {
+			c.setRest(ex, set, -1, e, p)
+		}
+	}
+}
+
+// spokenLen is how long a cue's voice lasts: its length less the silence
+// its prompts keep at their edges.
+func spokenLen(c Cue) int64 {
+	if c.speech > 0 {
+		return c.speech
+	}
+	return c.End - c.At
+}
+
 // placeOptional adds counts and announcements wherever they fit between the
 // required lines, never moving anything: a count that would overlap speech
 // is dropped, not delayed. Options are taken in time order, so each one's
@@ -729,22 +843,23 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 func (c *compiler) placeOptional() {
 	gap := c.frames(minGap)
 	req := c.tl.Cues
-	sort.SliceStable(c.options, func(i, j int) bool { return c.options[i][0][0].At < c.options[j][0][0].At })
+	sort.SliceStable(c.options, func(i, j int) bool { return c.options[i].alts[0][0].At < c.options[j].alts[0][0].At })
 	free := func(list []Cue, o Cue) bool {
 		i := sort.Search(len(list), func(i int) bool { return list[i].At >= o.At })
 		return (i == 0 || list[i-1].End+gap <= o.At) && (i == len(list) || o.End+gap <= list[i].At)
 	}
 	var placed []Cue
 	for _, opt := range c.options {
-		for _, alt := range opt {
-			fits := true
+		fitted := false
+		for _, alt := range opt.alts {
+			fitted = true
 			for _, o := range alt {
 				if o.At < 0 || o.End > c.t || !free(req, o) || !free(placed, o) {
-					fits = false
+					fitted = false
 					break
 				}
 			}
-			if !fits {
+			if !fitted {
 				continue
 			}
 			for _, o := range alt {
@@ -754,6 +869,9 @@ func (c *compiler) placeOptional() {
 				}
 			}
 			break
+		}
+		if !fitted && !opt.quiet {
+			c.tl.Dropped = append(c.tl.Dropped, opt.alts[0]...)
 		}
 	}
 	out := make([]Cue, 0, len(req)+len(placed))

@@ -72,7 +72,7 @@ func crowded(r *Routine, tl *Timeline) ErrorList {
 			if c.At >= seg.End {
 				break
 			}
-			speech += min(c.End, seg.End) - max(c.At, seg.Start)
+			speech += max(0, min(c.At+spokenLen(c), seg.End)-max(c.At, seg.Start))
 			if text == "" || !c.Optional {
 				text = c.Text
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -168,6 +169,12 @@ func TestValidate(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.out+r.err)
 	assert.Equal(t, good+": ok\n", r.out)
 
+	// A line no pack can say yet is not an error: run and render record it.
+	r = run(t, nil, "validate", missing)
+	assert.Equal(t, 0, r.code, r.out+r.err)
+	assert.Equal(t, missing+`:11:14: to be recorded: "Squeeze like a zebra" (new words: like, zebra)`+"\n"+
+		missing+": ok; 1 phrase(s) to be recorded (coach run and coach render record them before they start), or record them all now with: coach voice bake "+missing+"\n", r.out)
+
 	tests := []struct {
 		file string
 		want []string
@@ -177,8 +184,7 @@ func TestValidate(t *testing.T) {
 			bad + `:1:1: the routine has no "title" field`,
 			bad + ":7:11: reps must be between 1 and 50, not 0",
 		}},
-		{missing, []string{missing + `:11:14: the voice pack has no prompt for "Squeeze like a zebra" (record it with: coach voice bake ` + missing + `)`}},
-		{long, []string{long + `:9:9: squeeze: rep 1, phase move: the spoken line takes`}},
+		{long, []string{long + `:9:9: squeeze: rep 1, phase move: the spoken line takes`, "; shorten the line or lengthen the phase"}},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
@@ -256,6 +262,9 @@ func TestUserRoutineWithBuiltinIDNamesBothFiles(t *testing.T) {
 	r := run(t, map[string]string{"XDG_CONFIG_HOME": cfg}, "list")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.err, file+`: routine id "upper-back" is already used by the built-in upper-back.yaml`)
+	r = run(t, map[string]string{"XDG_CONFIG_HOME": cfg}, "plan", "upper-back")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.err, file+` also has the id "upper-back" and is ignored; using the built-in upper-back.yaml`, "never quietly")
 }
 
 func TestSchemaCommand(t *testing.T) {
@@ -264,4 +273,26 @@ func TestSchemaCommand(t *testing.T) {
 	var v map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.out), &v))
 	assert.Equal(t, "object", v["type"])
+}
+
+// The README's key paragraph names every key of the control table.
+func TestREADMEListsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	i := strings.Index(readme, "Keys during `coach run`")
+	require.Positive(t, i)
+	para := readme[i : i+strings.Index(readme[i:], "\n\n")]
+	for _, c := range coach.Controls {
+		if !c.Button {
+			continue
+		}
+		for _, k := range c.Keys {
+			name := map[string]string{coach.KeySpace: "space", coach.KeyCtrlC: "Ctrl-C", coach.KeyCtrlD: "Ctrl-D"}[k]
+			if name == "" {
+				name = "`" + k + "`"
+			}
+			assert.Contains(t, para, name, "%s (%s)", k, c.Command)
+		}
+	}
 }

@@ -32,6 +32,7 @@ func (a *app) userScriptsDir() string {
 type library struct {
 	routines []*coach.Routine
 	problems []error
+	shadows  map[string]string // id → a user's file that also has it
 }
 
 func (a *app) library(cmd *cobra.Command) (*library, error) {
@@ -39,7 +40,7 @@ func (a *app) library(cmd *cobra.Command) (*library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("built-in scripts: %w", err)
 	}
-	lib := &library{routines: builtin}
+	lib := &library{routines: builtin, shadows: map[string]string{}}
 	dirs := []string{}
 	if d := a.userScriptsDir(); d != "" {
 		dirs = append(dirs, d)
@@ -67,6 +68,7 @@ func (a *app) library(cmd *cobra.Command) (*library, error) {
 				continue
 			}
 			if prev, dup := byID[r.ID]; dup {
+				lib.shadows[r.ID] = f
 				lib.problems = append(lib.problems, fmt.Errorf("%s: routine id %q is already used by %s; rename one of them", f, r.ID, displaySource(prev)))
 				continue
 			}
@@ -108,6 +110,10 @@ func (a *app) routine(cmd *cobra.Command, arg string) (*coach.Routine, error) {
 	var ids []string
 	for _, r := range lib.routines {
 		if r.ID == arg {
+			if f, ok := lib.shadows[arg]; ok {
+				// Never quietly pick one of two routines with one id.
+				fmt.Fprintf(a.std.Err, "coach: warning: %s also has the id %q and is ignored; using %s (rename one of them)\n", f, arg, displaySource(r))
+			}
 			return r, nil
 		}
 		ids = append(ids, r.ID)

@@ -52,36 +52,51 @@ exercises:
       - Sit tall in a chair.
     tips:                       # shown on the companion page
       - Keep your eyes level.
-    reps: 5
+    sets: 2                     # a rest of rest_between_sets between sets
+    reps: 5                     # per set (and per side, with sides)
     rep:                        # the timed phases of one rep
       - phase: move             # move, hold, breathe-in, breathe-out, release, rest
         duration: 3s
         say: Tuck your chin.
       - phase: hold
-        duration: 5s to 10s     # a range; --hold min|max|20s picks another length
+        duration: 5s to 10s     # a range; --hold min|max|7s picks another length in it
         default: 5s
         say: Hold.
       - phase: release
         duration: 3s
         say: Relax.
+    variants:                   # other ways to do it: coach run {{.ID}} --variant long-hold
+      long-hold:
+        name: Long hold
+        reps: 3                 # a variant may change sets, reps, rep, sides, setup, switch, tips
+        rep:
+          - phase: move
+            duration: 3s
+            say: Tuck your chin.
+          - phase: hold
+            duration: 20s
+            say: Hold.
+          - phase: release
+            duration: 3s
+            say: Relax.
 
   - id: side-tilt
     name: Side tilt
     setup:
       - Sit tall, with your shoulders down.
     reps: 3
-    sides: [left, right]        # every rep on the left, then on the right
-    switch: Turn to the other side.
+    sides: both                 # left then right; or [right], [left], alternate (taking turns), none
+    switch: Change sides.
     rep:
       - phase: breathe-out
-        duration: 4s
-        say: Breathe out, tilt your head to the side.
+        duration: 5s
+        say: Breathe out, and tilt your head.
       - phase: hold
         duration: 10s
         say: Hold.
       - phase: breathe-in
-        duration: 4s
-        say: Breathe in, bring your head up.
+        duration: 5s
+        say: Breathe in, and come back up.
 `))
 
 var wordSep = regexp.MustCompile(`[-_]+`)
@@ -91,7 +106,7 @@ func (a *app) newCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "new ID",
 		Short: "Write a commented voice script template into your scripts folder",
-		Long: `Write ID.yaml, a commented template that validates as it is, into your
+		Long: `Write ID.yaml, a commented template that validates as it is (for any id), into your
 scripts folder ($XDG_CONFIG_HOME/coach/scripts, else ~/.config/coach/scripts)
 or --dir. An existing file is never overwritten.`,
 		Args: exactArgs(1),

@@ -19,6 +19,7 @@ type planFlags struct {
 	variant string
 	pace    float64
 	checkin bool
+	force   bool
 }
 
 func (f *planFlags) add(cmd *cobra.Command) {
@@ -26,7 +27,8 @@ func (f *planFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.reps, "reps", 0, "use `N` reps for every exercise")
 	cmd.Flags().StringVar(&f.hold, "hold", "", "hold length where the script gives a range: min, max or a `DURATION` such as 20s")
 	cmd.Flags().StringVar(&f.variant, "variant", "", "use the variant `NAME` where an exercise has it")
-	cmd.Flags().Float64Var(&f.pace, "pace", 0, "stretch movement and breathing by `FACTOR` (1.5 = slower)")
+	cmd.Flags().Float64Var(&f.pace, "pace", 0, fmt.Sprintf("stretch movement and breathing by `FACTOR`, %g to %g (1.5 = slower)", coach.MinPace, coach.MaxPace))
+	cmd.Flags().BoolVar(&f.force, "force", false, "allow a --hold DURATION outside the hold range the script prescribes")
 }
 
 func (f *planFlags) options() (coach.Options, error) {
@@ -40,7 +42,7 @@ func (f *planFlags) options() (coach.Options, error) {
 	if f.pace < 0 {
 		return coach.Options{}, usageError{fmt.Errorf("--pace must be positive")}
 	}
-	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin}, nil
+	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin, ForceHold: f.force}, nil
 }
 
 // compiled is a routine compiled with the command's flags, with the pack
@@ -51,7 +53,9 @@ type compiled struct {
 	pack    *voice.Pack
 }
 
-// compile resolves a routine argument and compiles it with the flags.
+// compile resolves a routine argument and compiles it with the flags, for
+// showing: lines no pack can say yet are placed at an estimated length and
+// marked, so a routine is seen before it is recorded.
 func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*compiled, error) {
 	opt, err := f.options()
 	if err != nil {
@@ -65,11 +69,43 @@ func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*compiled, 
 	if err != nil {
 		return nil, err
 	}
+	opt.Estimate = true
 	tl, err := coach.Compile(r, pack, opt)
 	if err != nil {
 		return nil, err
 	}
 	return &compiled{tl: tl, routine: r, pack: pack}, nil
+}
+
+// compileToPlay is compile for run and render: it first records what no
+// pack can say yet, then compiles again with the real lengths, so the
+// timing is checked against what will be heard.
+func (a *app) compileToPlay(cmd *cobra.Command, arg string, f *planFlags) (*compiled, error) {
+	c, err := a.compile(cmd, arg, f)
+	if err != nil {
+		return nil, err
+	}
+	opt, _ := f.options()
+	for _, whole := range []bool{false, true} {
+		if len(c.tl.Unrecorded) == 0 {
+			break
+		}
+		if err := a.recordMissing(cmd.Context(), arg, c.routine, c.tl.Unrecorded, whole); err != nil {
+			return nil, err
+		}
+		if c.pack, err = a.pack(); err != nil {
+			return nil, err
+		}
+		opt.Estimate = true
+		if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
+			return nil, err
+		}
+	}
+	opt.Estimate = false
+	if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (a *app) planCmd() *cobra.Command {
@@ -145,7 +181,7 @@ func (a *app) listCmd() *cobra.Command {
 			entries := []listEntry{}
 			for _, r := range routines {
 				e := listEntry{ID: r.ID, Title: r.Title, Exercises: len(r.Exercises), Source: sourceLabel(r)}
-				tl, err := coach.Compile(r, pack, coach.Options{})
+				tl, err := coach.Compile(r, pack, coach.Options{Estimate: true})
 				if err != nil {
 					problems = append(problems, fmt.Errorf("%s: %s", r.File, firstLine(err)))
 					e.DurationMS = -1

@@ -65,7 +65,7 @@ type prepared struct {
 }
 
 func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, error) {
-	c, err := a.compile(cmd, arg, f)
+	c, err := a.compileToPlay(cmd, arg, f)
 	if err != nil {
 		return nil, err
 	}

@@ -112,11 +112,13 @@ to choose), trimmed and normalised to match the default pack, into your pack.
 Prompts already in your pack are kept unless --force.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, _, st, err := a.clauses(cmd, args[0])
+			r, pack, st, err := a.clauses(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			todo := append(append([]string{}, st.missing...), st.wordByWord...)
+			// A line with placeholders records its own words once, not
+			// once per number it is said with.
+			todo := append(r.Recordings(pack, st.missing), st.wordByWord...)
 			if force {
 				todo = append(todo, a.userPhrases(st.own)...)
 			}
