@@ -619,6 +619,7 @@ func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 				vr.Sides, vr.Alternate = l.sides(fv)
 			case "switch":
 				vr.Switch = l.text(fv, key)
+				l.capLine(fv, key, vr.Switch)
 				l.spokenAt(fv, vr.Switch)
 			}
 		})
