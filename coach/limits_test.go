@@ -1,7 +1,6 @@
 package coach_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,28 +120,18 @@ var hostile = []struct {
 	}, ""},
 }
 
-// validate does what `coach validate` does with a script: load it, compile
-// every variant, lint.
+// validate does what `coach validate` does with a script: load it, then
+// check every session it can produce (coach.Check).
 func validate(pack coach.Voice, data []byte) error {
 	r, err := coach.Load("big.yaml", data)
 	if err != nil {
 		return err
 	}
-	variants := map[string]bool{"": true}
-	for _, e := range r.Exercises {
-		for v := range e.Variants {
-			variants[v] = true
-		}
+	rep := coach.Check(r, pack)
+	if len(rep.Errors) == 0 {
+		return nil
 	}
-	var errs []error
-	for v := range variants {
-		tl, err := coach.Compile(r, pack, coach.Options{Variant: v})
-		if err == nil {
-			err = coach.Lint(r, tl)
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return rep.Errors
 }
 
 func TestHostileScriptsFailFast(t *testing.T) {
