@@ -348,6 +348,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 		Halfway:              true,
 		AnnounceNext:         true,
 		CountReps:            true,
+		TimeLeft:             true,
 	}}
 	root := deref(doc)
 	if root == nil || root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
@@ -416,7 +417,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 	return r
 }
 
-var defaultsFields = []string{"rest_between_exercises", "rest_between_sets", "side_switch_rest", "get_ready", "countdown", "pace", "halfway", "announce_next", "count_reps"}
+var defaultsFields = []string{"rest_between_exercises", "rest_between_sets", "side_switch_rest", "get_ready", "countdown", "pace", "halfway", "announce_next", "count_reps", "time_left"}
 
 func (l *loader) defaults(n *yaml.Node, d *Defaults) {
 	l.fields(n, "defaults", defaultsFields, func(key string, k, v *yaml.Node) {
@@ -439,6 +440,8 @@ func (l *loader) defaults(n *yaml.Node, d *Defaults) {
 			d.AnnounceNext = l.boolean(v, key)
 		case "count_reps":
 			d.CountReps = l.boolean(v, key)
+		case "time_left":
+			d.TimeLeft = l.boolean(v, key)
 		}
 	})
 }
@@ -616,6 +619,7 @@ func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 				vr.Sides, vr.Alternate = l.sides(fv)
 			case "switch":
 				vr.Switch = l.text(fv, key)
+				l.capLine(fv, key, vr.Switch)
 				l.spokenAt(fv, vr.Switch)
 			}
 		})

@@ -40,6 +40,7 @@ type Defaults struct {
 	Halfway              bool
 	AnnounceNext         bool
 	CountReps            bool
+	TimeLeft             bool // "Ten seconds." in rests
 }
 
 // Side is which side of the body a block of reps works.

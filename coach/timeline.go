@@ -47,7 +47,8 @@ type Cue struct {
 	Phase    string
 	Text     string
 	Clips    []ClipAt
-	Optional bool // a count or announcement that could have been dropped
+	Optional bool  // a count or announcement that could have been dropped
+	speech   int64 // frames of it that are voice, not a prompt's silent margins
 	// Unrecorded marks a line with a clause no pack can say yet; its
 	// length is an estimate.
 	Unrecorded bool
