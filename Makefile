@@ -67,10 +67,18 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
+	$(GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeKeys$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryImport$$' -fuzztime=$(FUZZTIME) ./internal/history
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...

@@ -127,7 +127,7 @@ func (a *app) planCmd() *cobra.Command {
 			if asJSON {
 				return tl.WriteJSON(a.std.Out)
 			}
-			if err := tl.WriteText(a.std.Out); err != nil {
+			if err := tl.WriteText(newTextWriter(a.std.Out)); err != nil {
 				return err
 			}
 			if preview {
@@ -169,7 +169,7 @@ func (a *app) listCmd() *cobra.Command {
 			for _, f := range args {
 				r, err := coach.LoadFile(f)
 				if err != nil {
-					problems = append(problems, err)
+					problems = append(problems, quoteNamesIn(err, f))
 					continue
 				}
 				routines = append(routines, r)
@@ -183,7 +183,7 @@ func (a *app) listCmd() *cobra.Command {
 				e := listEntry{ID: r.ID, Title: r.Title, Exercises: len(r.Exercises), Source: sourceLabel(r)}
 				tl, err := coach.Compile(r, pack, coach.Options{Estimate: true})
 				if err != nil {
-					problems = append(problems, fmt.Errorf("%s: %s", r.File, firstLine(err)))
+					problems = append(problems, fmt.Errorf("%s: %s", quoteName(r.File), firstLine(quoteNamesIn(err, r.File))))
 					e.DurationMS = -1
 				} else {
 					e.DurationMS = tl.MS(tl.Length)
@@ -197,7 +197,7 @@ func (a *app) listCmd() *cobra.Command {
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(newTextWriter(a.std.Out), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tTITLE\tEXERCISES\tLENGTH\tSOURCE")
 				for _, e := range entries {
 					length := "?"
@@ -205,7 +205,7 @@ func (a *app) listCmd() *cobra.Command {
 						s := (e.DurationMS + 500) / 1000
 						length = fmt.Sprintf("%d:%02d", s/60, s%60)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Title, e.Exercises, length, e.Source)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", escapeLine(e.ID), escapeLine(e.Title), e.Exercises, length, quoteName(e.Source))
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -213,7 +213,7 @@ func (a *app) listCmd() *cobra.Command {
 			}
 			for _, p := range problems {
 				for _, line := range strings.Split(p.Error(), "\n") {
-					fmt.Fprintf(a.std.Err, "coach: %s\n", line)
+					fmt.Fprintf(a.std.Err, "coach: %s\n", escapeLine(line))
 				}
 			}
 			if len(problems) > 0 {

@@ -46,7 +46,7 @@ func (a *app) validateOne(cmd *cobra.Command, arg string, pack coach.Voice) bool
 	r, err := a.routine(cmd, arg)
 	if err != nil {
 		for _, l := range lines(err, arg) {
-			fmt.Fprintln(out, l)
+			fmt.Fprintln(out, escapeLine(l))
 		}
 		return false
 	}
@@ -55,20 +55,22 @@ func (a *app) validateOne(cmd *cobra.Command, arg string, pack coach.Voice) bool
 	if e := shadowsBuiltin(r); e != nil {
 		errs = append(coach.ErrorList{e}, errs...)
 	}
+	// Each line names a file or quotes the user's words: escaped, so no
+	// control character reaches the terminal.
 	for _, e := range errs {
-		fmt.Fprintln(out, e)
+		fmt.Fprintln(out, escapeLine(e.Error()))
 	}
 	for _, w := range rep.Warnings {
-		fmt.Fprintln(out, w)
+		fmt.Fprintln(out, escapeLine(w.Error()))
 	}
 	for _, l := range groupUnrecorded(r.File, rep.Unrecorded) {
-		fmt.Fprintln(out, l)
+		fmt.Fprintln(out, escapeLine(l))
 	}
 	if len(errs) > 0 {
 		return false
 	}
 	if len(rep.Unrecorded) == 0 {
-		fmt.Fprintf(out, "%s: ok\n", arg)
+		fmt.Fprintf(out, "%s: ok\n", quoteName(arg))
 		return true
 	}
 	engine := "coach run and coach render record them before they start"
@@ -76,7 +78,7 @@ func (a *app) validateOne(cmd *cobra.Command, arg string, pack coach.Voice) bool
 		engine = "no offline voice is installed to record them: apt-get install festival festvox-us-slt-hts"
 	}
 	fmt.Fprintf(out, "%s: ok; %d phrase(s) to be recorded (%s), or record them all now with: coach voice bake %s\n",
-		arg, len(rep.Unrecorded), engine, arg)
+		quoteName(arg), len(rep.Unrecorded), engine, quoteName(arg))
 	return true
 }
 
