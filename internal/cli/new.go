@@ -58,7 +58,7 @@ exercises:
     reps: 5                     # per set (and per side, with sides)
     rep:                        # the timed phases of one rep
       - phase: move             # move, hold, breathe-in, breathe-out, release, rest
-        duration: 3s
+        duration: 4s
         say: Tuck your chin.
       - phase: hold
         duration: 5s to 10s     # a range; --hold min|max|7s picks another length in it
@@ -73,7 +73,7 @@ exercises:
         reps: 3                 # a variant may change sets, reps, rep, sides, setup, switch, tips
         rep:
           - phase: move
-            duration: 3s
+            duration: 4s
             say: Tuck your chin.
           - phase: hold
             duration: 20s
