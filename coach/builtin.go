@@ -28,6 +28,9 @@ func LoadBuiltin(fsys fs.FS) ([]*Routine, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := LoadPictures(r, fsys, path.Dir(name)); err != nil {
+			return nil, err
+		}
 		r.File = BuiltinPrefix + name
 		out = append(out, r)
 	}

@@ -346,7 +346,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 	p := c.resolve(e)
 	start := c.t
 	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: e.Sides,
-		Variant: p.variant, Equipment: e.Equipment, Setup: e.Setup, Tips: p.tips}
+		Variant: p.variant, Equipment: e.Equipment, Setup: e.Setup, Tips: p.tips, Picture: e.Picture}
 	for _, ph := range p.rep {
 		if ph.Kind == Hold {
 			ep.Hold += c.phaseLength(ph, p.pace)

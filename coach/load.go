@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,13 +27,21 @@ const (
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
 
-// LoadFile reads and validates a voice script.
+// LoadFile reads and validates a voice script, and the pictures it names
+// beside it.
 func LoadFile(path string) (*Routine, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read script: %w", err)
 	}
-	return Load(path, data)
+	r, err := Load(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := LoadPictures(r, os.DirFS(filepath.Dir(path)), "."); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Load parses and validates a voice script. Every problem is reported, each
@@ -366,7 +375,7 @@ func (l *loader) defaults(n *yaml.Node, d *Defaults) {
 	})
 }
 
-var exerciseFields = []string{"id", "name", "equipment", "setup", "tips", "speak_tips", "sets", "reps", "sides", "switch", "rep", "variant", "variants", "count_reps", "countdown", "halfway", "announce_next"}
+var exerciseFields = []string{"id", "name", "equipment", "setup", "tips", "image", "speak_tips", "sets", "reps", "sides", "switch", "rep", "variant", "variants", "count_reps", "countdown", "halfway", "announce_next"}
 
 func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 	e := &Exercise{Sets: 1, pos: map[string]pos{}}
@@ -396,6 +405,8 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 			e.Setup = l.texts(v, "setup")
 		case "tips":
 			e.Tips = l.texts(v, "tips")
+		case "image":
+			e.Image = l.image(v)
 		case "speak_tips":
 			e.SpeakTips = l.boolean(v, key)
 		case "sets":
