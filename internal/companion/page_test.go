@@ -185,7 +185,9 @@ func TestPageEveryStateAtEveryViewport(t *testing.T) {
 	s.to(t, s.cueIn(t, br))
 	require.NoError(t, within(tab, 20*time.Second, waitJS(`document.getElementById("phase").textContent === "Breathe in"`)))
 	checkEverywhere(t, tab, pageState{name: "5-breathe", view: "live", ring: true, caption: true, controls: buttons})
-	br = s.seg(t, "breathing out", func(g coach.Segment) bool { return g.Exercise == 2 && g.Rep == 1 && g.Phase == string(coach.BreatheOut) })
+	br = s.seg(t, "breathing out", func(g coach.Segment) bool {
+		return g.Exercise == 2 && g.Rep == 1 && g.Phase == string(coach.BreatheOut)
+	})
 	s.to(t, br.Start+int64(s.tl.Rate)/10)
 	require.NoError(t, within(tab, 20*time.Second, waitJS(`document.getElementById("phase").textContent === "Breathe out"`)))
 	require.NoError(t, within(tab, 10*time.Second,
