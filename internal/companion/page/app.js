@@ -404,7 +404,7 @@
       const li = document.createElement("li");
       li.dataset.id = e.id;
       li.append(e.name + ": " + e.done_reps + " of " + e.planned_total_reps + " reps");
-      const tag = e.pain_stop ? "stopped for pain" : e.skipped ? "skipped" : e.completed ? "done" : "not reached";
+      const tag = e.pain_stop ? "stopped for pain" : e.skipped ? "skipped" : e.completed ? "done" : e.done_reps > 0 ? "unfinished" : "not reached";
       const t = document.createElement("span");
       t.className = "tag";
       t.textContent = " · " + tag;
