@@ -11,7 +11,7 @@ FUZZTIME  ?= 10s
 BUILD_PKGS := pkg-config gcc libasound2-dev
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
 # a headless browser, and the offline voices.
-TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins chromium festival festvox-us-slt-hts espeak-ng
+TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins alsa-utils chromium festival festvox-us-slt-hts espeak-ng
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -64,13 +64,18 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
 
-# Rebuild the default voice pack from the built-in scripts (festival HTS).
+# Bring the default voice pack up to date with the built-in scripts
+# (festival HTS) and check every prompt against festival's untrimmed take
+# of its text; VOICES_FLAGS=-force re-records every prompt.
+VOICES_FLAGS ?=
 voices: deps-test
-	$(GO) run ./internal/tools/mkvoices -out voice/default
+	$(GO) run ./internal/tools/mkvoices -out voice/default $(VOICES_FLAGS)
 
 clean:
 	rm -rf bin

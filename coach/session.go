@@ -66,7 +66,8 @@ type Speaker interface {
 }
 
 // Latency reports how many rendered frames are not yet heard (the device's
-// buffer); nil means none, as with the silent wall-clock sink.
+// buffer); nil means none. It is read before the position: a wall clock
+// pulls what is due when asked.
 type Latency func() int64
 
 // Config tunes a session.
@@ -323,7 +324,8 @@ func (s *Session) notify(r *run) {
 // heard is the frame being heard: rendered minus still buffered, never less
 // than a seek's target (the device still plays the tail before the seek).
 func (s *Session) heard(r *run) int64 {
-	h := s.player.Position() - s.latency()
+	lat := s.latency() // first: a wall clock pulls what is due when asked
+	h := s.player.Position() - lat
 	if r.floor >= 0 {
 		if h >= r.floor {
 			r.floor = -1

@@ -182,11 +182,13 @@ func (p *Pack) Over(base *Pack) *Pack {
 const (
 	MaxClipSeconds = 8     // a prompt is a cue, not a paragraph
 	PeakDBFS       = -1.0  // headroom: overlapping prompts are summed
-	MaxLeadMS      = 30    // silence before the voice makes cues land late
+	MaxLeadMS      = 100   // silence before the voice makes cues land late; prompts keep 50 ms before a word's first sound
 	LeadDBFS       = -50.0 // voice, or a consonant's noise (the floor is ~-75)
 )
 
-// CheckClip reports the first way c breaks the limits above, or nil.
+// CheckClip reports the first way c breaks the limits above, or nil: empty,
+// too long, too loud, silent, late, starting or ending with a click (first
+// or last EdgeWindow over EdgeDBFS), or off-centre (|DC| of MaxDCLSB or more).
 func CheckClip(c *Clip, rate int) error {
 	if len(c.Samples) == 0 {
 		return fmt.Errorf("%q is empty", c.Phrase)
@@ -213,6 +215,17 @@ func CheckClip(c *Clip, rate int) error {
 	}
 	if ms := lead * 1000 / rate; ms >= MaxLeadMS {
 		return fmt.Errorf("%q starts with %d ms of silence (under %d ms)", c.Phrase, ms, MaxLeadMS)
+	}
+	n := min(durFrames(EdgeWindow, rate), len(c.Samples))
+	limit := math.Pow(10, EdgeDBFS/20)
+	if p := Peak(c.Samples[:n]); p >= limit {
+		return fmt.Errorf("%q starts at %.1f dBFS in its first %v (under %.0f dBFS: no click)", c.Phrase, 20*math.Log10(p), EdgeWindow, EdgeDBFS)
+	}
+	if p := Peak(c.Samples[len(c.Samples)-n:]); p >= limit {
+		return fmt.Errorf("%q ends at %.1f dBFS in its last %v (under %.0f dBFS: no click)", c.Phrase, 20*math.Log10(p), EdgeWindow, EdgeDBFS)
+	}
+	if dc := DC(c.Samples); math.Abs(dc) >= MaxDCLSB {
+		return fmt.Errorf("%q has a DC offset of %.1f LSB (under %.0f)", c.Phrase, dc, MaxDCLSB)
 	}
 	return nil
 }

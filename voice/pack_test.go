@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
@@ -81,10 +82,28 @@ func TestDefaultManifestMatchesFiles(t *testing.T) {
 
 func TestCheckClip(t *testing.T) {
 	rate := DefaultRate
+	// A tone after lead samples of silence, faded in and out and followed
+	// by 50 ms of silence, like a prompt.
 	voice := func(lead int, n int, amp float32) *Clip {
-		s := make([]float32, lead+n)
-		copy(s[lead:], sine(220, rate, n, float64(amp)))
+		tone := sine(220, rate, n, float64(amp))
+		Fade(tone, rate, 10*time.Millisecond, 30*time.Millisecond)
+		s := make([]float32, lead+n+rate/20)
+		copy(s[lead:], tone)
 		return &Clip{Phrase: "hold", Samples: s}
+	}
+	unfaded := func(n int) *Clip { return &Clip{Phrase: "hold", Samples: sine(220, rate, n, 0.5)} }
+	endsLoud := func(n int) *Clip {
+		s := make([]float32, rate/100+n)
+		tone := sine(220, rate, n, 0.5)
+		Fade(tone, rate, 10*time.Millisecond, 0)
+		copy(s[rate/100:], tone)
+		return &Clip{Phrase: "hold", Samples: s}
+	}
+	withDC := func(c *Clip, lsb float32) *Clip {
+		for i := range c.Samples {
+			c.Samples[i] += lsb / 32768
+		}
+		return c
 	}
 	tests := []struct {
 		name string
@@ -92,12 +111,18 @@ func TestCheckClip(t *testing.T) {
 		want string
 	}{
 		{"fine", voice(rate/100, rate/2, 0.5), ""},
-		{"at the peak limit", voice(0, rate/2, 0.8912), ""},
+		{"fine, odd length", voice(479, 4793, 0.5), ""},
+		{"at the peak limit", voice(rate/100, rate/2, 0.8912), ""},
+		{"a 95 ms lead", voice(rate*95/1000, rate/2, 0.5), ""},
 		{"empty", &Clip{Phrase: "hold"}, `"hold" is empty`},
-		{"too long", voice(0, 8*rate, 0.5), `"hold" is 8.0 s long (under 8 s)`},
+		{"too long", voice(0, 8*rate-rate/20, 0.5), `"hold" is 8.0 s long (under 8 s)`},
 		{"too loud", voice(0, rate/2, 0.95), `"hold" peaks at -0.45 dBFS (at most -1 dBFS)`},
 		{"silent", voice(0, rate/2, 0.001), `"hold" is silent (nothing above -50 dBFS)`},
-		{"late", voice(rate/20, rate/2, 0.5), `"hold" starts with 50 ms of silence (under 30 ms)`},
+		{"late", voice(rate/10, rate/2, 0.5), `"hold" starts with 100 ms of silence (under 100 ms)`},
+		{"starts with a click", unfaded(rate / 2), `"hold" starts at -6.0 dBFS in its first 5ms (under -50 dBFS: no click)`},
+		{"ends with a click", endsLoud(rate / 2), `"hold" ends at -6.0 dBFS in its last 5ms (under -50 dBFS: no click)`},
+		{"DC offset", withDC(voice(rate/100, rate/2, 0.5), 12), `"hold" has a DC offset of 11.3 LSB (under 10)`},
+		{"DC offset under the limit", withDC(voice(rate/100, rate/2, 0.5), 9), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,7 +29,18 @@ type Sink interface {
 type ClockSink struct {
 	Rate  int
 	Speed float64 // 1 is real time
-	Tick  time.Duration
+	// Tick is how often the clock pulls on its own. Buffered pulls what is
+	// due whenever it is asked, so the frame a session reads is exact at any
+	// moment and the clock can sleep long: a silent session costs next to
+	// nothing.
+	Tick time.Duration
+
+	mu     sync.Mutex // one puller at a time: the ticker or a Buffered call
+	s      Streamer
+	buf    []float32
+	start  time.Time
+	last   time.Time
+	pulled int64
 
 	stop chan struct{}
 	done chan struct{}
@@ -41,53 +52,69 @@ func NewClockSink(rate int, speed float64) *ClockSink {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &ClockSink{Rate: rate, Speed: speed, Tick: 20 * time.Millisecond}
+	return &ClockSink{Rate: rate, Speed: speed, Tick: 250 * time.Millisecond}
 }
 
 // Start begins pulling s in the background.
 func (c *ClockSink) Start(s Streamer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.stop != nil {
 		return errors.New("clock sink already started")
 	}
+	c.s, c.buf = s, make([]float32, 4096)
+	c.start = time.Now()
+	c.last = c.start
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
-	go c.run(s)
+	go c.run()
 	return nil
 }
 
-func (c *ClockSink) run(s Streamer) {
+func (c *ClockSink) run() {
 	defer close(c.done)
-	buf := make([]float32, 4096)
-	start := time.Now()
-	last := start
-	var pulled int64
 	t := time.NewTicker(c.Tick)
 	defer t.Stop()
 	for {
-		now := time.Now()
-		if gap := now.Sub(last); gap > ClockGap {
-			start = start.Add(gap - c.Tick) // frozen: resume where it was
-		}
-		last = now
-		due := int64(now.Sub(start).Seconds() * float64(c.Rate) * c.Speed)
-		for pulled < due {
-			n := int(min(due-pulled, int64(len(buf))))
-			s.Stream(buf[:n])
-			pulled += int64(n)
-		}
 		select {
 		case <-c.stop:
 			return
 		case <-t.C:
+			c.catchUp()
 		}
 	}
 }
 
-// ClockGap is how much later than its tick the clock may wake before the
-// gap counts as a freeze (kill -STOP, Ctrl-Z, a suspended laptop).
+// catchUp pulls every frame due by now.
+func (c *ClockSink) catchUp() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s == nil {
+		return
+	}
+	now := time.Now()
+	if gap := now.Sub(c.last); gap > ClockGap {
+		c.start = c.start.Add(gap) // frozen: resume where it was
+	}
+	c.last = now
+	due := int64(now.Sub(c.start).Seconds() * float64(c.Rate) * c.Speed)
+	for c.pulled < due {
+		n := int(min(due-c.pulled, int64(len(c.buf))))
+		c.s.Stream(c.buf[:n])
+		c.pulled += int64(n)
+	}
+}
+
+// ClockGap is how long the clock may go unread before the gap counts as a
+// freeze (kill -STOP, Ctrl-Z, a suspended laptop) rather than time played.
 const ClockGap = time.Second
 
-// Buffered is zero: nothing stands between the pull and the "listener".
-func (c *ClockSink) Buffered() int64 { return 0 }
+// Buffered first pulls what is due (so the streamer's position is the frame
+// "heard" now), then reports zero: nothing stands between the pull and the
+// listener.
+func (c *ClockSink) Buffered() int64 {
+	c.catchUp()
+	return 0
+}
 
 // Err is always nil: the wall clock does not fail.
 func (c *ClockSink) Err() error { return nil }

@@ -274,9 +274,6 @@ func (ww *WAVWriter) WriteSamples(s []int16) error {
 	return ww.err
 }
 
-// Frames is how many frames were written.
-func (ww *WAVWriter) Frames() int { return ww.frames }
-
 // Close patches the RIFF and data sizes.
 func (ww *WAVWriter) Close() error {
 	if ww.err != nil {

@@ -126,8 +126,8 @@ func (f *fakeEngine) write(dir string, i int, text string) (string, error) {
 		return "", fmt.Errorf("cannot say %q", text)
 	}
 	rate := 16000
-	s := make([]float32, rate/10+len(text)*rate/50)
-	for j := rate / 10; j < len(s); j++ { // 100 ms of silence first
+	s := make([]float32, rate/10+len(text)*rate/50+rate/5)
+	for j := rate / 10; j < len(s)-rate/5; j++ { // 100 ms of silence first, 200 ms after
 		s[j] = float32(0.3 * math.Sin(2*math.Pi*200*float64(j)/float64(rate)))
 	}
 	name := filepath.Join(dir, fmt.Sprintf("fake%d.wav", i))
@@ -226,7 +226,107 @@ func TestBakeErrors(t *testing.T) {
 // A recording that is only silence is refused by name, not made a prompt.
 func TestConvertRefusesSilence(t *testing.T) {
 	_, err := Convert(make([]float32, 16000), 16000, "Hold", voice.DefaultRate, "hold.wav")
-	assert.EqualError(t, err, "hold.wav: silent: nothing above -45 dBFS")
+	assert.EqualError(t, err, "hold.wav: silent")
+}
+
+func TestParseMark(t *testing.T) {
+	tests := []struct {
+		line  string
+		i     int
+		words []Word
+		ok    bool
+	}{
+		{"coach-done 3", 3, nil, true},
+		{"coach-done 12 0.1750 0.4250 0.5700 1.1300", 12, []Word{{0.175, 0.425}, {0.57, 1.13}}, true},
+		{"coach-done 12 0.1750", 0, nil, false},
+		{"coach-done x 0.1 0.2", 0, nil, false},
+		{"coach-done 1 0.1 nan-ish", 0, nil, false},
+		{"coach-done ", 0, nil, false},
+		{"SIOD ERROR: unbound variable", 0, nil, false},
+	}
+	for _, tt := range tests {
+		i, words, ok := parseMark(tt.line)
+		assert.Equal(t, tt.ok, ok, tt.line)
+		if tt.ok {
+			assert.Equal(t, tt.i, i, tt.line)
+			assert.InDeltaSlice(t, flatten(tt.words), flatten(words), 1e-9, tt.line)
+		}
+	}
+}
+
+func flatten(ws []Word) []float64 {
+	out := []float64{}
+	for _, w := range ws {
+		out = append(out, w.Start, w.End)
+	}
+	return out
+}
+
+func TestCarrierFor(t *testing.T) {
+	tests := []struct {
+		text string
+		want carrier
+	}{
+		{"Seven", carrier{say: "Eight. Seven", breaks: []int{0}, first: 1, n: 1}},
+		{"One.", carrier{say: "Two. One.", breaks: []int{0}, first: 1, n: 1}},
+		{"Twenty-one", carrier{say: "Twenty-two. Twenty-one", breaks: []int{1}, first: 2, n: 2}},
+		{"Nineteen", carrier{say: "Twenty. Nineteen", breaks: []int{0}, first: 1, n: 1}},
+		{"Ninety-nine", carrier{say: "One hundred. Ninety-nine", breaks: []int{1}, first: 2, n: 2}},
+		{"hundred", carrier{say: "One. hundred", breaks: []int{0}, first: 1, n: 1}},
+		{"Hold", plain("Hold")},
+		{"Exercise one of five", plain("Exercise one of five")},
+		{"Zero", plain("Zero")},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, carrierFor(tt.text), tt.text)
+	}
+}
+
+// Counts are cut out of a countdown said by festival: the clip is the count
+// alone (as long as the count said alone, give or take), with every edge
+// of it and nothing of the number before.
+func TestFestivalCutsCountsFromACarrier(t *testing.T) {
+	requireTool(t, "festival")
+	texts := []string{"Seven", "Twenty-one", "hundred", "One", "Seven."}
+	recs, err := Record(context.Background(), Festival{}, texts, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	alone, err := Record(context.Background(), Espeak{}, nil, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	assert.Empty(t, alone)
+	for i, r := range recs {
+		assert.NoError(t, voice.CheckClip(r.Clip, voice.DefaultRate), texts[i])
+		assert.Greater(t, r.Take.From, voice.DefaultRate/4, "%q: cut after the number before it", texts[i])
+		assert.Equal(t, len(r.Take.Samples), r.Take.To, "%q: the count ends the carrier", texts[i])
+		ls, le, err := r.Loss()
+		require.NoError(t, err, texts[i])
+		assert.LessOrEqual(t, ls, voice.MaxEdgeLoss, texts[i])
+		assert.LessOrEqual(t, le, voice.MaxEdgeLoss, texts[i])
+		// Nothing of the word before: the clip starts quiet and stays
+		// quiet until its own word.
+		lead := voice.Envelope(r.Clip.Samples[:voice.DefaultRate*40/1000], voice.DefaultRate)
+		for k, e := range lead {
+			require.Less(t, e, 0.003, "%q: silence before the count (%d ms)", texts[i], k)
+		}
+		d := float64(r.Clip.Frames()) / voice.DefaultRate
+		assert.InDelta(t, 0.75, d, 0.35, "%q is one count long: %.2f s", texts[i], d)
+	}
+	assert.Equal(t, recs[0].Clip.Samples, recs[4].Clip.Samples, "the full stop changes nothing")
+}
+
+// A phrase with a voiceless ending festival cuts short ("hips" ends in
+// mid-"s") loses at most a fade of it, and still ends without a click.
+func TestFestivalShortTailStaysWithinLimits(t *testing.T) {
+	requireTool(t, "festival")
+	recs, err := Record(context.Background(), Festival{}, []string{"hips", "Stop", "Shrug up"}, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	for _, r := range recs {
+		assert.NoError(t, voice.CheckClip(r.Clip, voice.DefaultRate))
+		ls, le, err := r.Loss()
+		require.NoError(t, err)
+		assert.LessOrEqual(t, ls, voice.MaxEdgeLoss, r.Clip.Text)
+		assert.LessOrEqual(t, le, voice.MaxEdgeLoss, r.Clip.Text)
+		assert.Equal(t, 0, r.Take.From, "said alone")
+	}
 }
 
 // Festival's own recordings, cancelled half way: the processes stop.
@@ -262,4 +362,26 @@ func BenchmarkBakeFestival50(b *testing.B) {
 		require.NoError(b, err)
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/50phrases")
+}
+
+// Whatever festival prints, reading its markers never panics, and what is
+// read is what a marker line would say.
+func FuzzParseMark(f *testing.F) {
+	for _, s := range []string{"coach-done 3", "coach-done 12 0.1750 0.4250 0.5700 1.1300", "coach-done -1 1 2", "coach-done 1 1e308 -1e308", "SIOD ERROR", "coach-done 1 NaN Inf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		i, words, ok := parseMark(line)
+		if !ok {
+			return
+		}
+		again := fmt.Sprintf("%s%d", festivalMark, i)
+		for _, w := range words {
+			again += fmt.Sprintf(" %v %v", w.Start, w.End)
+		}
+		j, words2, ok := parseMark(again)
+		if !ok || j != i || len(words2) != len(words) {
+			t.Fatalf("%q read as %d %v, written back as %q", line, i, words, again)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coach-dev/coach/coach"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -264,4 +265,26 @@ func TestSchemaCommand(t *testing.T) {
 	var v map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.out), &v))
 	assert.Equal(t, "object", v["type"])
+}
+
+// The README's key paragraph names every key of the control table.
+func TestREADMEListsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	i := strings.Index(readme, "Keys during `coach run`")
+	require.Positive(t, i)
+	para := readme[i : i+strings.Index(readme[i:], "\n\n")]
+	for _, c := range coach.Controls {
+		if !c.Button {
+			continue
+		}
+		for _, k := range c.Keys {
+			name := map[string]string{coach.KeySpace: "space", coach.KeyCtrlC: "Ctrl-C", coach.KeyCtrlD: "Ctrl-D"}[k]
+			if name == "" {
+				name = "`" + k + "`"
+			}
+			assert.Contains(t, para, name, "%s (%s)", k, c.Command)
+		}
+	}
 }

@@ -95,8 +95,9 @@ func (a *app) planCmd() *cobra.Command {
 				return err
 			}
 			if preview {
-				// Hear it at once: the same session as run, without the page.
-				return a.run(cmd, args[0], &runFlags{plan: f, speed: 1, audio: "auto", companion: "off", noCheckin: !f.checkin})
+				// Hear it at once: the same session as run, without the page
+				// and never recorded (a preview is not a session).
+				return a.run(cmd, args[0], &runFlags{plan: f, speed: 1, audio: "auto", companion: "off", history: "off", noCheckin: !f.checkin})
 			}
 			return nil
 		},

@@ -68,9 +68,6 @@ type Hub struct {
 	sent    atomic.Int64 // states encoded (not per page)
 }
 
-// NewHub starts a hub; Close stops it.
-func NewHub() *Hub { return newHub(defaultTiming) }
-
 func newHub(t timing) *Hub {
 	h := &Hub{t: t, poke: make(chan struct{}, 1), cues: make(chan cueMsg, hubCues),
 		ended: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{}), bye: make(chan struct{}),

@@ -103,9 +103,6 @@ func dsn(path string) string {
 // recovery file it could not import); print them once.
 func (s *Store) Warnings() []string { return s.warnings }
 
-// Path is the database file.
-func (s *Store) Path() string { return s.path }
-
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -385,7 +386,9 @@ func TestPtyPanicRestores(t *testing.T) {
 			assert.Equal(t, before, getTermios(t, tty), "the terminal is restored")
 			waitFor(t, "the trace", func() bool { return strings.Contains(out.String(), msg) })
 			assert.Contains(t, out.String(), showCursor)
-			assert.Regexp(t, `\n\s*goroutine \d+ \[running\]:\r?\n`, out.String())
+			// The trace follows the message; the pty is read concurrently.
+			trace := regexp.MustCompile(`\n\s*goroutine \d+ \[running\]:\r?\n`)
+			waitFor(t, "the goroutine trace", func() bool { return trace.MatchString(out.String()) })
 		})
 	}
 }

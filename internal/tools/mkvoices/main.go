@@ -8,7 +8,10 @@
 // phrase records only that phrase. It is deterministic: the same phrases
 // and engine give the same files, byte for byte. Prompts nothing needs any
 // more are removed. Every run ends by checking each prompt against the
-// pack's limits (voice.CheckClip) and fails if one is out.
+// pack's limits (voice.CheckClip) and against the engine's untrimmed output
+// of its text (re-recorded for prompts it kept), and fails if a prompt is
+// out of limits or lost more than voice.MaxEdgeLoss of audible sound at
+// either end (-compare=false skips the re-recording).
 package main
 
 import (
@@ -36,6 +39,7 @@ type options struct {
 	engine string
 	force  bool // re-record every prompt
 	dryRun bool // say what would change, change nothing
+	keep   bool // compare kept prompts too (they are re-recorded for it)
 }
 
 func main() {
@@ -44,6 +48,7 @@ func main() {
 	flag.StringVar(&o.engine, "engine", "festival", "engine: "+strings.Join(bake.Names(), ", "))
 	flag.BoolVar(&o.force, "force", false, "re-record every prompt")
 	flag.BoolVar(&o.dryRun, "n", false, "list what would be recorded and removed; change nothing")
+	flag.BoolVar(&o.keep, "compare", true, "re-record the prompts kept from before and compare them with what the engine says now")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "mkvoices: no arguments expected; see -h")
@@ -135,21 +140,52 @@ func run(ctx context.Context, o options, phrases []string, log io.Writer) error 
 		return nil
 	}
 	start := time.Now()
-	if len(todo) > 0 {
-		e, err := bake.Detect(o.engine)
-		if err != nil {
+	takes := map[string]bake.Recording{} // key → the engine's take, for the edge check
+	var e bake.Engine
+	if len(todo) > 0 || o.keep {
+		var err error
+		if e, err = bake.Detect(o.engine); err != nil {
 			return err
 		}
+	}
+	if len(todo) > 0 {
 		fmt.Fprintf(log, "recording %d of %d phrases with %s\n", len(todo), len(phrases), e.Name())
-		clips, err := bake.Bake(ctx, e, todo, voice.DefaultRate, func(done, total int) {
+		recs, err := bake.Record(ctx, e, todo, voice.DefaultRate, func(done, total int) {
 			fmt.Fprintf(log, "\r%d/%d", done, total)
 		})
 		fmt.Fprintln(log)
 		if err != nil {
 			return err
 		}
+		clips := make([]*voice.Clip, len(recs))
+		for i, r := range recs {
+			clips[i] = r.Clip
+			takes[r.Clip.Phrase] = r
+		}
 		if _, _, err := voice.SaveDir(o.out, e.Name(), clips, true); err != nil {
 			return err
+		}
+	}
+	recorded := time.Since(start)
+	if o.keep {
+		var kept []string
+		for _, p := range phrases {
+			if _, ok := takes[coach.Key(p)]; !ok {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) > 0 {
+			fmt.Fprintf(log, "re-recording %d kept phrases to compare\n", len(kept))
+			recs, err := bake.Record(ctx, e, kept, voice.DefaultRate, func(done, total int) {
+				fmt.Fprintf(log, "\r%d/%d", done, total)
+			})
+			fmt.Fprintln(log)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				takes[r.Clip.Phrase] = r
+			}
 		}
 	}
 	voiceName := ""
@@ -160,13 +196,17 @@ func run(ctx context.Context, o options, phrases []string, log io.Writer) error 
 	if err != nil {
 		return err
 	}
-	st, err := check(o.out)
+	st, err := check(o.out, takes)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "%s: %d prompts (%d recorded in %s, %d removed), %.1f MB, %.0f s of speech, longest %.1f s, loudest %.1f dBFS, longest lead %d ms: all within limits\n",
-		o.out, st.clips, len(todo), time.Since(start).Round(time.Millisecond), removed,
-		float64(st.bytes)/1e6, st.seconds, st.longest, st.peakDB, st.leadMS)
+	edges := "not compared with the engine"
+	if st.compared > 0 {
+		edges = fmt.Sprintf("%d compared with the engine's untrimmed take: at most %v lost at the start, %v at the end", st.compared, st.lostStart, st.lostEnd)
+	}
+	fmt.Fprintf(log, "%s: %d prompts (%d recorded in %s, %d removed), %.1f MB, %.0f s of speech, longest %.1f s, loudest %.1f dBFS, longest lead %d ms, largest DC %.1f LSB; %s: all within limits\n",
+		o.out, st.clips, len(todo), recorded.Round(time.Millisecond), removed,
+		float64(st.bytes)/1e6, st.seconds, st.longest, st.peakDB, st.leadMS, st.dc, edges)
 	return nil
 }
 
@@ -236,16 +276,21 @@ func prune(dir string, want map[string]string, voiceName string) (int, error) {
 }
 
 type stats struct {
-	clips           int
-	bytes           int64
-	seconds         float64
-	longest, peakDB float64
-	leadMS          int
+	clips              int
+	bytes              int64
+	seconds            float64
+	longest, peakDB    float64
+	leadMS             int
+	dc                 float64 // largest |DC|, LSB
+	compared           int     // prompts compared with a take
+	lostStart, lostEnd time.Duration
 }
 
-// check loads the pack as coach will and holds every prompt to the limits:
-// non-empty, under 8 s, peak at most -1 dBFS, under 30 ms of silence first.
-func check(dir string) (stats, error) {
+// check loads the pack as coach will and holds every prompt to the limits
+// (voice.CheckClip: non-empty, under 8 s, peak at most -1 dBFS, a short
+// lead, no click at either end, no DC), and every prompt with a take to
+// losing at most voice.MaxEdgeLoss of audible sound at either end.
+func check(dir string, takes map[string]bake.Recording) (stats, error) {
 	var st stats
 	p, err := voice.LoadDir(dir)
 	if err != nil {
@@ -258,6 +303,17 @@ func check(dir string) (stats, error) {
 		c, _ := p.Clip(k)
 		if err := voice.CheckClip(c, p.Rate()); err != nil {
 			problems = append(problems, err.Error())
+		}
+		if r, ok := takes[k]; ok {
+			ls, le, err := voice.EdgeLoss(c.Samples, r.Take.Samples, r.Take.Rate, r.Take.From, r.Take.To)
+			switch {
+			case err != nil:
+				problems = append(problems, fmt.Sprintf("%q: %v (rebuild it with -force)", k, err))
+			case ls > voice.MaxEdgeLoss || le > voice.MaxEdgeLoss:
+				problems = append(problems, fmt.Sprintf("%q lost %v of audible sound at the start and %v at the end (at most %v)", k, ls, le, voice.MaxEdgeLoss))
+			}
+			st.compared++
+			st.lostStart, st.lostEnd = max(st.lostStart, ls), max(st.lostEnd, le)
 		}
 		d := float64(c.Frames()) / float64(p.Rate())
 		st.seconds += d
@@ -272,6 +328,7 @@ func check(dir string) (stats, error) {
 		}
 		st.peakDB = max(st.peakDB, 20*math.Log10(float64(peak)))
 		st.leadMS = max(st.leadMS, lead*1000/p.Rate())
+		st.dc = max(st.dc, math.Abs(voice.DC(c.Samples)))
 	}
 	if len(problems) > 0 {
 		return st, fmt.Errorf("%d of %d prompts out of limits: %s", len(problems), p.Len(), strings.Join(problems, "; "))
