@@ -62,6 +62,8 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice

@@ -67,6 +67,7 @@ type compiler struct {
 	tl       *Timeline
 	t        int64 // the cursor: where the next segment starts
 	optional []Cue // candidates placed after every required line
+	comp     *composer
 	missing  map[string]bool
 	errs     ErrorList
 	reported map[string]bool
@@ -82,9 +83,13 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := sessionPhases(r, exercises, opt); n > maxSessionPhases {
+		return nil, fmt.Errorf("this session would have %d timed phases (sets × sides × reps × phases); at most %d", n, maxSessionPhases)
+	}
 	c := &compiler{
 		r: r, v: v, opt: opt, rate: int64(v.Rate()),
 		tl:       &Timeline{Routine: r.ID, Title: r.Title, Frequency: r.Frequency, Rate: v.Rate()},
+		comp:     newComposer(v),
 		missing:  map[string]bool{},
 		reported: map[string]bool{},
 	}
@@ -177,10 +182,17 @@ func (c *compiler) segment(length int64, ex, set, side, rep int, phase string) {
 
 // cue voices text at frame at. It returns the line's length in frames.
 func (c *compiler) cue(at int64, text string, ex int, phase string, optional bool) (Cue, int64) {
-	pieces, n := voiceLine(c.v, text, c.missing)
+	l := c.comp.line(text)
+	for _, m := range l.missing {
+		c.missing[m] = true
+	}
+	n := l.frames
 	cue := Cue{At: at, End: at + n, Exercise: ex, Phase: phase, Text: text, Optional: optional}
-	for _, p := range pieces {
-		cue.Clips = append(cue.Clips, ClipAt{Phrase: p.phrase, At: at + p.offset, Frames: p.frames})
+	if len(l.pieces) > 0 {
+		cue.Clips = make([]ClipAt, len(l.pieces))
+		for i, p := range l.pieces {
+			cue.Clips[i] = ClipAt{Phrase: p.phrase, At: at + p.offset, Frames: p.frames}
+		}
 	}
 	return cue, n
 }
@@ -483,25 +495,26 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 
 // placeOptional adds counts and announcements wherever they fit between the
 // required lines, never moving anything: a count that would overlap speech
-// is dropped, not delayed.
+// is dropped, not delayed. Both lists are in time order, so one merge
+// places them all.
 func (c *compiler) placeOptional() {
 	gap := c.frames(minGap)
-	cues := c.tl.Cues
+	req := c.tl.Cues
 	sort.SliceStable(c.optional, func(i, j int) bool { return c.optional[i].At < c.optional[j].At })
+	out := make([]Cue, 0, len(req)+len(c.optional))
+	i := 0
 	for _, o := range c.optional {
-		i := sort.Search(len(cues), func(i int) bool { return cues[i].At >= o.At })
-		if i > 0 && cues[i-1].End+gap > o.At {
-			continue
+		for i < len(req) && req[i].At < o.At {
+			out = append(out, req[i])
+			i++
 		}
-		if i < len(cues) && o.End+gap > cues[i].At {
-			continue
+		switch {
+		case len(out) > 0 && out[len(out)-1].End+gap > o.At:
+		case i < len(req) && o.End+gap > req[i].At:
+		case o.At < 0 || o.End > c.t:
+		default:
+			out = append(out, o)
 		}
-		if o.At < 0 || o.End > c.t {
-			continue
-		}
-		cues = append(cues, Cue{})
-		copy(cues[i+1:], cues[i:])
-		cues[i] = o
 	}
-	c.tl.Cues = cues
+	c.tl.Cues = append(out, req[i:]...)
 }

@@ -12,25 +12,27 @@ import (
 func Key(phrase string) string {
 	var b strings.Builder
 	space := false
+	var joint rune // an apostrophe or hyphen waiting for the rest of its word
 	for _, r := range strings.ToLower(phrase) {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			space = false
+			if joint != 0 && !space {
+				b.WriteRune(joint)
+			}
+			space, joint = false, 0
 			b.WriteRune(r)
-		case r == '\'' || r == '’' || r == '-':
-			// Keep apostrophes and hyphens only inside a word ("child's", "bent-over").
-			if b.Len() > 0 && !space {
-				if r == '’' {
-					r = '\''
-				}
-				b.WriteRune(r)
+		case (r == '\'' || r == '’' || r == '-') && b.Len() > 0 && !space && joint == 0:
+			// Kept only inside a word ("child's", "bent-over").
+			joint = r
+			if r == '’' {
+				joint = '\''
 			}
 		default:
-			space = true
+			space, joint = true, 0
 		}
 	}
-	return strings.TrimRight(b.String(), "'-")
+	return b.String()
 }

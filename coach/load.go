@@ -30,9 +30,9 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
 // LoadFile reads and validates a voice script, and the pictures it names
 // beside it.
 func LoadFile(path string) (*Routine, error) {
-	data, err := os.ReadFile(path)
+	data, err := readScript(path)
 	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
+		return nil, err
 	}
 	r, err := Load(path, data)
 	if err != nil {
@@ -47,6 +47,9 @@ func LoadFile(path string) (*Routine, error) {
 // Load parses and validates a voice script. Every problem is reported, each
 // as file:line:col, in an ErrorList.
 func Load(file string, data []byte) (r *Routine, err error) {
+	if err := checkSize(file, int64(len(data))); err != nil {
+		return nil, err
+	}
 	defer func() {
 		// The YAML library has panicked on hostile input before; a script
 		// must never crash coach.
@@ -68,7 +71,7 @@ func Load(file string, data []byte) (r *Routine, err error) {
 	}
 	l := &loader{file: file}
 	r = l.routine(&doc)
-	if err := l.errs.err(); err != nil {
+	if err := capErrors(l.errs).err(); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -115,7 +118,7 @@ func (l *loader) fields(n *yaml.Node, what string, known []string, fn func(key s
 		}
 		key := k.Value
 		if !contains(known, key) {
-			l.errorf(k, "unknown field %q in %s%s", key, what, suggest(key, known))
+			l.errorf(k, "unknown field %q in %s%s", key, what, l.suggest(key, known))
 			continue
 		}
 		if seen[key] {
@@ -263,6 +266,9 @@ func (l *loader) list(n *yaml.Node, field string, fn func(i int, item *yaml.Node
 
 func (l *loader) texts(n *yaml.Node, field string) []string {
 	var out []string
+	if !l.capItems(n, field, maxListItems) {
+		return nil
+	}
 	l.list(n, field, func(i int, item *yaml.Node) {
 		if s := l.text(item, fmt.Sprintf("%s[%d]", field, i+1)); s != "" {
 			if len(s) > maxSetupLine {
@@ -307,6 +313,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 			r.ID = l.id(v, "id")
 		case "title":
 			r.Title = l.text(v, "title")
+			l.capLine(v, key, r.Title)
 		case "description":
 			r.Description = l.text(v, "description")
 		case "source":
@@ -329,7 +336,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 			l.errorf(root, "the routine has no %q field", f)
 		}
 	}
-	if exercisesNode != nil {
+	if exercisesNode != nil && l.capItems(exercisesNode, "exercises", maxExercises) {
 		ids := map[string]*yaml.Node{}
 		l.list(exercisesNode, "exercises", func(i int, item *yaml.Node) {
 			e := l.exercise(item, i)
@@ -343,6 +350,9 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 		})
 		if len(r.Exercises) == 0 {
 			l.errorf(exercisesNode, "exercises is empty: a routine needs at least one exercise")
+		}
+		if len(l.errs) == 0 {
+			l.capSession(r, exercisesNode)
 		}
 	}
 	return r
@@ -399,6 +409,7 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 			e.ID = l.id(v, "id")
 		case "name":
 			e.Name = l.text(v, "name")
+			l.capLine(v, key, e.Name)
 		case "equipment":
 			e.Equipment = l.texts(v, "equipment")
 		case "setup":
@@ -417,6 +428,7 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 			e.Sides = l.sides(v)
 		case "switch":
 			e.Switch = l.text(v, key)
+			l.capLine(v, key, e.Switch)
 		case "rep":
 			e.Rep = l.phases(v, "rep")
 		case "variant":
@@ -507,6 +519,9 @@ func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 		l.errorf(n, "variants must be a mapping from a variant name to its changes, not %s", kindName(n))
 		return out
 	}
+	if !l.capItems(n, "variants", maxVariants) {
+		return out
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		name := k.Value
@@ -576,6 +591,7 @@ func (l *loader) phases(n *yaml.Node, field string) []Phase {
 				defNode = v
 			case "say":
 				p.Say = l.text(v, key)
+				l.capLine(v, key, p.Say)
 				if err := checkPlaceholders(p.Say); err != nil {
 					l.errorf(v, "say: %v", err)
 				}

@@ -88,18 +88,24 @@ func LoadPictures(r *Routine, fsys fs.FS, dir string) error {
 var errTooBig = errors.New("too big")
 
 func readPicture(fsys fs.FS, name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would wait for a writer.
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st.IsDir():
+		return nil, errors.New("is a folder, not a picture")
+	case !st.Mode().IsRegular():
+		return nil, errors.New("is not a regular file")
+	case st.Size() > MaxPictureSize:
+		return nil, errTooBig
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("is a folder, not a picture")
-	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxPictureSize+1))
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 var ones = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -153,6 +154,29 @@ type Voice interface {
 	Frames(phrase string) (int, bool)
 }
 
+// A Voice may also say how many words its longest prompt has: the composer
+// never looks up a longer run of words, so composing a line costs its
+// length times that bound, not its length cubed.
+type phraseLimiter interface{ LongestPhrase() int }
+
+// A Voice may also say where the voice in a prompt starts and ends (frames
+// from the clip's start). Composed words then join at their speech, so the
+// silent margins a pack keeps around each prompt (to keep whole words) do
+// not turn into gaps inside a line.
+type speechBounder interface {
+	Speech(phrase string) (start, end int, ok bool)
+}
+
+const (
+	// defaultLongest bounds runs of words for a Voice that does not say;
+	// no prompt of at most 8 seconds holds more.
+	defaultLongest = 32
+	// Pauses between clauses, from the end of one's speech to the start of
+	// the next: about what a speaker leaves at a comma and a full stop.
+	commaPause    = 180 * time.Millisecond
+	sentencePause = 320 * time.Millisecond
+)
+
 // piece is one clip of a line, relative to the line's start.
 type piece struct {
 	phrase string
@@ -160,54 +184,134 @@ type piece struct {
 	frames int
 }
 
-// voiceLine turns a line into clips: each clause is one prompt if the pack
-// has it, else the longest runs of words the pack has ("Exercise two of
-// five" from "exercise", "two", "of", "five"). Clauses the pack cannot say
-// are added to missing.
-func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
-	rate := int64(v.Rate())
-	gap := [...]int64{rate * 40 / 1000, rate * 150 / 1000, rate * 300 / 1000}
-	var out []piece
-	var t int64
-	for ci, c := range splitClauses(line) {
-		words := strings.Fields(Key(c.text))
-		var got []piece
-		ok := true
-		for i := 0; i < len(words); {
-			j := len(words)
-			for ; j > i; j-- {
-				if n, has := v.Frames(strings.Join(words[i:j], " ")); has {
-					got = append(got, piece{phrase: strings.Join(words[i:j], " "), frames: n})
-					break
-				}
-			}
-			if j == i {
-				ok = false
-				break
-			}
-			i = j
-		}
+// voiced is a line turned into clips.
+type voiced struct {
+	pieces  []piece
+	frames  int64    // from the first clip's start to the last one's end
+	missing []string // clauses the pack cannot say
+}
+
+// composer turns lines into clips and remembers each distinct line: a
+// session says the same few lines hundreds of times.
+type composer struct {
+	v       Voice
+	rate    int64
+	longest int
+	bounds  speechBounder
+	memo    map[string]*voiced
+}
+
+func newComposer(v Voice) *composer {
+	c := &composer{v: v, rate: int64(v.Rate()), longest: defaultLongest, memo: map[string]*voiced{}}
+	if l, ok := v.(phraseLimiter); ok {
+		c.longest = l.LongestPhrase()
+	}
+	c.bounds, _ = v.(speechBounder)
+	return c
+}
+
+// line voices a line: each clause is one prompt if the pack has it, else
+// the longest runs of words the pack has ("Exercise two of five" from
+// "exercise", "two", "of", "five"). Words of one clause follow each other
+// with no pause between their speech; clauses are separated by a comma's
+// or a full stop's pause.
+func (c *composer) line(text string) *voiced {
+	if v, ok := c.memo[text]; ok {
+		return v
+	}
+	v := &voiced{}
+	var end int64   // where the previous piece's speech ends
+	var pause int64 // the pause owed before the next clause
+	for _, cl := range splitClauses(text) {
+		got, ok := c.clause(cl.text)
 		if !ok {
-			missing[strings.TrimSpace(c.text)] = true
+			v.missing = append(v.missing, strings.TrimSpace(cl.text))
 			continue
 		}
 		for k, p := range got {
-			if k > 0 {
-				t += gap[pauseWord]
+			start, stop := c.speech(p)
+			if len(v.pieces) > 0 {
+				gap := int64(0)
+				if k == 0 {
+					gap = pause
+				}
+				// Never before the previous clip: clips stay in order.
+				p.offset = max(v.pieces[len(v.pieces)-1].offset, end+gap-int64(start))
 			}
-			p.offset = t
-			out = append(out, p)
-			t += int64(p.frames)
+			end = p.offset + int64(stop)
+			v.frames = max(v.frames, p.offset+int64(p.frames))
+			v.pieces = append(v.pieces, p)
 		}
-		_ = ci
-		t += gap[c.pause]
+		pause = c.frames(commaPause)
+		if cl.pause == pauseSentence {
+			pause = c.frames(sentencePause)
+		}
 	}
-	if len(out) == 0 {
+	c.memo[text] = v
+	return v
+}
+
+func (c *composer) frames(d time.Duration) int64 {
+	return int64(d) * c.rate / int64(time.Second)
+}
+
+// speech is where the voice of p starts and ends within its clip.
+func (c *composer) speech(p piece) (int, int) {
+	if c.bounds != nil {
+		if s, e, ok := c.bounds.Speech(p.phrase); ok && 0 <= s && s <= e && e <= p.frames {
+			return s, e
+		}
+	}
+	return 0, p.frames
+}
+
+// clause finds the prompts for one clause, longest runs of words first, each
+// run at most c.longest words.
+func (c *composer) clause(text string) ([]piece, bool) {
+	key := Key(text)
+	// Key separates words by exactly one space, so a run of words is a
+	// substring of key: no joining, no allocation per lookup.
+	var starts, ends []int
+	for i := 0; i < len(key); {
+		j := strings.IndexByte(key[i:], ' ')
+		if j < 0 {
+			j = len(key) - i
+		}
+		starts, ends = append(starts, i), append(ends, i+j)
+		i += j + 1
+	}
+	if len(starts) == 0 {
+		return nil, false
+	}
+	var got []piece
+	for i := 0; i < len(starts); {
+		j := min(len(starts), i+c.longest)
+		for ; j > i; j-- {
+			phrase := key[starts[i]:ends[j-1]]
+			if n, ok := c.v.Frames(phrase); ok {
+				got = append(got, piece{phrase: phrase, frames: n})
+				break
+			}
+		}
+		if j == i {
+			return nil, false
+		}
+		i = j
+	}
+	return got, true
+}
+
+// voiceLine voices one line outside a compile, adding the clauses the pack
+// cannot say to missing.
+func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
+	l := newComposer(v).line(line)
+	for _, m := range l.missing {
+		missing[m] = true
+	}
+	if len(l.pieces) == 0 {
 		return nil, 0
 	}
-	// The trailing pause is not part of the line's length.
-	last := out[len(out)-1]
-	return out, last.offset + int64(last.frames)
+	return l.pieces, l.frames
 }
 
 var placeholder = regexp.MustCompile(`\{([a-z_]*)\}`)

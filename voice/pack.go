@@ -115,6 +115,7 @@ type Pack struct {
 	name   string
 	clips  map[string]*Clip
 	source map[string]string
+	speech sync.Map // phrase key → [2]int, see Speech
 }
 
 // NewPack makes a pack from decoded clips (all at rate).
