@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -295,9 +294,4 @@ func (s *stepped) cueIn(t *testing.T, g coach.Segment) int64 {
 	}
 	t.Fatalf("no line in segment %+v", g)
 	return 0
-}
-
-func describe(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return fmt.Sprint(string(b))
 }
