@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,19 +35,17 @@ func LoadFile(path string) (*Routine, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := Load(path, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := LoadPictures(r, os.DirFS(filepath.Dir(path)), "."); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return load(path, data, os.DirFS(filepath.Dir(path)), ".")
 }
 
 // Load parses and validates a voice script. Every problem is reported, each
-// as file:line:col, in an ErrorList.
-func Load(file string, data []byte) (r *Routine, err error) {
+// as file:line:col, in an ErrorList. Pictures are not read (LoadFile and
+// LoadBuiltin read them).
+func Load(file string, data []byte) (*Routine, error) { return load(file, data, nil, "") }
+
+// load is Load that, given the script's folder (dir in fsys), also reads
+// and checks the pictures the script names, in the same pass.
+func load(file string, data []byte, fsys fs.FS, dir string) (r *Routine, err error) {
 	if err := checkSize(file, int64(len(data))); err != nil {
 		return nil, err
 	}
@@ -71,6 +70,9 @@ func Load(file string, data []byte) (r *Routine, err error) {
 	}
 	l := &loader{file: file}
 	r = l.routine(&doc)
+	if fsys != nil {
+		l.errs = append(l.errs, loadPictures(r, fsys, dir)...)
+	}
 	if err := capErrors(l.errs).err(); err != nil {
 		return nil, err
 	}

@@ -44,11 +44,11 @@ func (l *loader) image(n *yaml.Node) string {
 	return path.Clean(p)
 }
 
-// LoadPictures reads the picture of every exercise that names one, from dir
-// in fsys (the script's folder), and checks it: it exists, it is at most
-// MaxPictureSize, and its content is the kind its extension says. Each
+// loadPictures reads the picture of every exercise that names one, from dir
+// in fsys (the script's folder), and checks it: it is a file, at most
+// MaxPictureSize, whose content is the kind its extension says. Each
 // problem is reported at the image field.
-func LoadPictures(r *Routine, fsys fs.FS, dir string) error {
+func loadPictures(r *Routine, fsys fs.FS, dir string) ErrorList {
 	var errs ErrorList
 	for _, e := range r.Exercises {
 		if e.Image == "" {
@@ -82,7 +82,7 @@ func LoadPictures(r *Routine, fsys fs.FS, dir string) error {
 		}
 		e.Picture = &Picture{Name: "images/" + e.ID + ext, ContentType: want, Data: data}
 	}
-	return errs.err()
+	return errs
 }
 
 var errTooBig = errors.New("too big")

@@ -123,3 +123,17 @@ func TestBuiltinPictures(t *testing.T) {
 		assert.Equal(t, "images/"+r.Exercises[1].ID+".svg", first.NextImage)
 	}
 }
+
+// A missing picture is reported in the same pass as the script's other
+// problems, so an author fixes them all at once.
+func TestPictureProblemsComeWithTheOthers(t *testing.T) {
+	path := scriptDir(t, "images/nope.png")
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(src), "reps: 2", "reps: 0", 1)), 0o644))
+	_, err = LoadFile(path)
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	assert.Contains(t, lines, path+`:7:12: image "images/nope.png": no such file next to the script`)
+	assert.Contains(t, lines, path+`:8:11: reps must be between 1 and 50, not 0`)
+}
