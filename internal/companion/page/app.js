@@ -357,7 +357,9 @@
     const total = hold ? s.hold_ms : s.phase_ms;
     const left = Math.max(0, (hold ? s.hold_remaining_ms : s.phase_remaining_ms) - gone);
     setText($("count"), total > 0 ? String(Math.ceil(left / 1000)) : "");
-    $("ring-fill").style.strokeDashoffset = String(RING * (1 - (total > 0 ? left / total : 0)));
+    const frac = total > 0 ? left / total : 0;
+    $("ring-fill").style.strokeDashoffset = String(RING * (1 - frac));
+    $("ring-fill").style.visibility = frac > 0 ? "" : "hidden"; // a round cap would leave a dot
     $("ringbox").classList.toggle("holding", hold);
   }
   setInterval(tick, 200);
