@@ -1,10 +1,14 @@
 package coach
 
 import (
+	"encoding/json"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/coach-dev/coach/scripts"
 	"github.com/stretchr/testify/assert"
@@ -136,4 +140,40 @@ func TestPictureProblemsComeWithTheOthers(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	assert.Contains(t, lines, path+`:7:12: image "images/nope.png": no such file next to the script`)
 	assert.Contains(t, lines, path+`:8:11: reps must be between 1 and 50, not 0`)
+}
+
+// Any image path and any file content: loading never panics, every problem
+// is located at the image field, and a picture that is accepted holds what
+// its extension says.
+func FuzzPicture(f *testing.F) {
+	for _, name := range []string{"ok.svg", "ok.png", "ok.jpg", "ok.gif", "photo-named.png", "notes.svg"} {
+		b, err := os.ReadFile(filepath.Join("testdata/pictures", name))
+		require.NoError(f, err)
+		f.Add(name, b)
+	}
+	f.Add("../x.png", []byte("\x89PNG\r\n\x1a\n"))
+	f.Add(`C:\x.gif`, []byte("GIF89a"))
+	f.Add("x.SVG", []byte("\xef\xbb\xbf  <!-- c --><svg/>"))
+	f.Fuzz(func(t *testing.T, image string, data []byte) {
+		quoted, _ := json.Marshal(image)
+		src := withImage(string(quoted))
+		fsys := fstest.MapFS{}
+		if p := path.Clean(strings.ReplaceAll(image, `\`, "/")); fs.ValidPath(p) && p != "." {
+			fsys[p] = &fstest.MapFile{Data: data}
+		}
+		r, err := load("t.yaml", []byte(src), fsys, ".")
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				require.True(t, strings.HasPrefix(line, "t.yaml:"), "located: %q", line)
+			}
+			return
+		}
+		p := r.Exercises[0].Picture
+		if p == nil {
+			return
+		}
+		require.Equal(t, pictureTypes[strings.ToLower(path.Ext(r.Exercises[0].Image))], p.ContentType)
+		require.Equal(t, p.ContentType, sniffPicture(p.Data))
+		require.LessOrEqual(t, len(p.Data), MaxPictureSize)
+	})
 }
