@@ -175,6 +175,19 @@ func TestPageBuildsControlsFromHello(t *testing.T) {
 	require.NoError(t, within(tab, 10*time.Second, key("W"), key(" ")))
 	require.Eventually(t, func() bool { return len(ctl.got()) >= 1 }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, []coach.Command{coach.CmdPause}, ctl.got(), "W pauses (the page asks for pause as the state is not paused); Space is no key of this table")
+
+	// Keyboard focus is plain to see on every control.
+	for range labels {
+		var focus struct {
+			Tag, Style string
+			Width      float64
+		}
+		require.NoError(t, within(tab, 5*time.Second, key("\t"), evalJSON(`(() => { const el = document.activeElement, cs = getComputedStyle(el);
+			return {Tag: el.tagName, Style: cs.outlineStyle, Width: parseFloat(cs.outlineWidth)}; })()`, &focus)))
+		assert.Equal(t, "BUTTON", focus.Tag)
+		assert.Equal(t, "solid", focus.Style, "a visible outline")
+		assert.GreaterOrEqual(t, focus.Width, 3.0)
+	}
 }
 
 // Live regions are announced on every write, even of the same text: the
