@@ -56,7 +56,14 @@ func TestPageConnectionLostAndNextSession(t *testing.T) {
 	assert.Equal(t, lost.Buttons, lost.Disabled, "every button is disabled while the connection is lost")
 	assert.True(t, lost.Inert, "nothing beneath the overlay can be pressed")
 	assert.True(t, lost.Cover, "the overlay covers the whole screen")
-	screenshot(t, tab, "connection-lost-phone-portrait")
+	for _, v := range viewports {
+		var cut []string
+		require.NoError(t, within(tab, 10*time.Second, v.apply(), evalJSON(`[...document.querySelectorAll("#lost h2, #lost p")].filter((el) => {
+			const r = el.getBoundingClientRect();
+			return r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight || el.scrollWidth > el.clientWidth + 1; }).map((el) => el.id)`, &cut)))
+		assert.Empty(t, cut, "connection lost @ %s: nothing cut off", v.name)
+		screenshot(t, tab, "connection-lost-"+v.name)
+	}
 	assert.Empty(t, axeViolations(t, tab), "connection lost: axe-core")
 
 	// The next session on the same address, mid-way: picked up, controls back.
