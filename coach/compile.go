@@ -454,7 +454,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 		start, said = c.preview.start, c.preview.said
 	}
 	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: p.sides,
-		Alternate: p.alternate, Variant: p.variant, Equipment: e.Equipment, Setup: p.setup, Tips: p.tips}
+		Alternate: p.alternate, Variant: p.variant, Equipment: e.Equipment, Setup: p.setup, Tips: p.tips, Picture: e.Picture}
 	for _, ph := range p.rep {
 		if ph.Kind == Hold {
 			ep.Hold += c.phaseLength(ph, p.pace)

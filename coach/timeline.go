@@ -37,6 +37,7 @@ type ExercisePlan struct {
 	Equipment []string
 	Setup     []string
 	Tips      []string
+	Picture   *Picture // nil when the script names none
 }
 
 // Cue is a spoken line placed on the timeline.

@@ -171,6 +171,7 @@ or --dir. An existing file is never overwritten.`,
 var shippedSchemas = map[string]bool{
 	"a21a348284111ebe3fb39784561bf43786f705a10866dd976f4829f57fed22f9": true,
 	"b31c7c4b29bce47ebe8ca17c01cd835b352a3e2310013af090ed1e07688fd1bc": true,
+	"24798c0b3ab3d51425c00a119b189847bf2b5f7666367417620707ff9cc5be8a": true, // with the image field
 }
 
 // writeSchema keeps the schema the template points at beside the scripts.
