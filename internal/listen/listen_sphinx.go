@@ -11,9 +11,6 @@ import (
 	"github.com/coach-dev/coach/coach"
 )
 
-// Available reports whether this build can recognise speech.
-const Available = true
-
 // source is where samples come from: the microphone, or a file in tests.
 type source interface {
 	Read(buf []int16) (int, error)
