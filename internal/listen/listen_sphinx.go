@@ -4,12 +4,16 @@ package listen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
 )
+
+// closeWait is how long Close waits for the microphone to let go.
+const closeWait = time.Second
 
 // source is where samples come from: the microphone, or a file in tests.
 type source interface {
@@ -114,8 +118,15 @@ func start(ctx context.Context, send func(coach.Command) bool, opts Options, rec
 	return &Listener{gate: g, close: func() error {
 		once.Do(func() {
 			close(done)
-			if err = <-ended; err != nil {
-				err = fmt.Errorf("listening stopped: %w", err)
+			// A read returns within 50 ms; a microphone that hangs must not
+			// hold up the end of the session (the reader closes it later).
+			select {
+			case err = <-ended:
+				if err != nil {
+					err = fmt.Errorf("listening stopped: %w", err)
+				}
+			case <-time.After(closeWait):
+				err = errors.New("the microphone did not stop; leaving it")
 			}
 		})
 		return err
