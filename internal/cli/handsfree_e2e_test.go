@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +98,16 @@ func TestNoSessionBusIsOneLine(t *testing.T) {
 		"--companion", "off", "--no-checkin", "--history", "off", "--no-media-keys")
 	require.Equal(t, 0, r.code, r.err)
 	assert.NotContains(t, r.err, "bus")
+}
+
+// run --help lists the spoken commands from the control table.
+func TestRunHelpListsSpokenCommands(t *testing.T) {
+	r := run(t, nil, "run", "--help")
+	require.Equal(t, 0, r.code, r.err)
+	for _, c := range coach.Controls {
+		if c.Spoken != "" {
+			assert.Regexp(t, `\n  `+regexp.QuoteMeta(c.Spoken)+` +`+regexp.QuoteMeta(c.Help), r.out)
+		}
+	}
+	assert.Contains(t, r.out, "--no-media-keys")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/internal/companion"
+	"github.com/coach-dev/coach/internal/listen"
 	"github.com/coach-dev/coach/voice"
 	"github.com/spf13/cobra"
 )
@@ -56,7 +57,7 @@ func (a *app) runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.companion, "companion", companion.DefaultAddr, "serve the companion page on `ADDR` (host:port; 0.0.0.0:8765 for other devices, with a token), or off")
 	cmd.Flags().BoolVar(&f.open, "open", false, "open the companion page in the default browser")
 	cmd.Flags().BoolVar(&f.noCheckin, "no-checkin", false, "do not ask for a pain rating (0-10) before and after")
-	cmd.Flags().BoolVar(&f.listen, "listen", false, `take spoken commands from the microphone: "coach pause", "coach next", ...`)
+	cmd.Flags().BoolVar(&f.listen, "listen", false, `take spoken commands from the microphone ("coach pause"; the words are listed above)`)
 	cmd.Flags().BoolVar(&f.noMediaKeys, "no-media-keys", false, "do not take headset and keyboard media keys (MPRIS)")
 	cmd.Flags().StringVar(&f.history, "history", "", "record the session in `FILE` (default $XDG_DATA_HOME/coach/history.db); off to not record")
 	return cmd
@@ -199,6 +200,13 @@ func runHelp() string {
 		fmt.Fprintf(&b, "  %-8s %s\n", strings.Join(c.Keys, ", "), c.Help)
 	}
 	b.WriteString("  0-9, t   Answer a pain check-in (t is ten).\n")
+	b.WriteString("With --listen, say \"coach\" and then (in the gaps between the coach's lines):\n")
+	for _, p := range listen.Phrases() {
+		if c, ok := coach.ControlFor(p.Command); ok {
+			fmt.Fprintf(&b, "  %-9s %s\n", p.Words, c.Help)
+		}
+	}
+	b.WriteString("Headset and media keys (play/pause, next, previous, stop) work unless --no-media-keys.\n")
 	b.WriteString("Runs with --speed are practice: recorded as such and never counted in the week or the streak.")
 	return b.String()
 }
