@@ -187,7 +187,7 @@ func dump(kind, what string, ds []decision) {
 		return
 	}
 	for _, d := range ds {
-		fmt.Fprintf(dumpTo, "%s\t%s\t%s\t%.2f\t%.2f\t%.3f\t%d\t%d\n", kind, what, d.Text, d.Wake, d.Command, d.Phones, d.Speech, d.Onset)
+		fmt.Fprintf(dumpTo, "%s\t%s\t%s\t%.2f\t%.2f\t%.3f\t%d\t%d\t%v\n", kind, what, d.Text, d.Wake, d.Command, d.Phones, d.Speech, d.Onset, d.BeatsDecoy)
 	}
 }
 
@@ -272,14 +272,15 @@ func TestAccuracy(t *testing.T) {
 	taken, ungated := falseCommands(t, r, pcm, gated(tl))
 	t.Logf("the coach's own session (%s): %d commands taken, %d without the gate %v", tl.Duration(tl.Length).Round(time.Second), len(taken), len(ungated), ungated)
 	assert.Empty(t, taken, "the coach's own voice must never command it")
+	assert.LessOrEqual(t, len(ungated), 2, "even with the gate off, the coach's voice is hardly ever a command")
 }
 
 // Floors for TestAccuracy, a little under what it measures (112/112 clean,
-// 105/112 in 20 dB noise, none wrong): the pipeline is deterministic, so
+// 107/112 in 20 dB noise, none wrong): the pipeline is deterministic, so
 // only a change to it (or to the recogniser's package) moves them.
 const (
 	minDetectClean = 0.97
-	minDetectNoisy = 0.90
+	minDetectNoisy = 0.93
 	maxWrong       = 1
 )
 

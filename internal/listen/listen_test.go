@@ -189,6 +189,11 @@ func TestAccept(t *testing.T) {
 		{"fair pause over speech", at(pause, stricter-1, sec), true, false},
 		{"sure next over speech", at(next, 30, sec), true, false},
 		{"unmeasured phrase: the fallback", result{OK: true, Phrase: Phrase{Words: "hop"}, Wake: fallback.Wake, Command: fallback.Command, Speech: sec}, false, true},
+		{"unmeasured phrase under the fallback", result{OK: true, Phrase: Phrase{Words: "hop"}, Wake: fallback.Wake, Command: fallback.Command - 1, Speech: sec}, false, false},
+		{"beats the decoy: little else needed", result{OK: true, BeatsDecoy: true, Phrase: next, Wake: beatsDecoy.Wake, Command: beatsDecoy.Command, Phones: 2, Speech: sec}, false, true},
+		{"beats the decoy, but no sound like it", result{OK: true, BeatsDecoy: true, Phrase: next, Wake: beatsDecoy.Wake - 1, Command: 0, Speech: sec}, false, false},
+		{"beats the decoy over speech: stricter", result{OK: true, BeatsDecoy: true, Phrase: pause, Wake: beatsDecoy.Wake + stricter - 1, Command: 0, Speech: sec}, true, false},
+		{"beats the decoy, too short", result{OK: true, BeatsDecoy: true, Phrase: next, Speech: minSpeech - 1}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

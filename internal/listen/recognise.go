@@ -15,6 +15,7 @@ import (
 const (
 	searchCommands = "commands"
 	searchPhones   = "phones"
+	searchDecoy    = "decoy"
 )
 
 // recogniser scores one utterance against the command grammar and against
@@ -32,7 +33,7 @@ func newRecogniser(model string, ps []Phrase) (*recogniser, error) {
 	if _, err := os.Stat(filepath.Join(hmm, "mdef")); err != nil {
 		return nil, fmt.Errorf("no speech model in %s (install pocketsphinx-en-us)", model)
 	}
-	dict, prons, err := subDict(filepath.Join(model, "cmudict-en-us.dict"), words(ps))
+	dict, prons, err := subDict(filepath.Join(model, "cmudict-en-us.dict"), append(words(ps), decoyWords(ps)...))
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +45,10 @@ func newRecogniser(model string, ps []Phrase) (*recogniser, error) {
 		return nil, err
 	}
 	if err := d.addJSGF(searchCommands, grammar(ps)); err != nil {
+		d.close()
+		return nil, err
+	}
+	if err := d.addJSGF(searchDecoy, decoyGrammar(ps)); err != nil {
 		d.close()
 		return nil, err
 	}
@@ -126,6 +131,11 @@ func (r *recogniser) recognise(pcm []int16) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	dh, err := r.d.decode(searchDecoy, pcm)
+	if err != nil {
+		return result{}, err
+	}
+	res.BeatsDecoy = dh.Text == g.Text
 	res.Phrase, res.OK = p, true
 	res.Score = float64(g.acoustic()-ph.acoustic()) / float64(g.Frames)
 	var wake, cmd span
