@@ -61,38 +61,3 @@ func words(ps []Phrase) []string {
 	}
 	return out
 }
-
-// decoyGrammar is the command grammar with a rival: any run of common
-// English words. Other speech is explained better by the rival; a command
-// really said still wins against it about half the time, and one that wins
-// needs less of the other evidence.
-func decoyGrammar(ps []Phrase) string {
-	alts := make([]string, len(ps))
-	for i, p := range ps {
-		alts[i] = p.Words
-	}
-	return fmt.Sprintf("#JSGF V1.0;\ngrammar decoy;\npublic <heard> = %s ( %s ) | <other>;\n<other> = ( %s )+;\n",
-		WakeWord, strings.Join(alts, " | "), strings.Join(decoyWords(ps), " | "))
-}
-
-// commonWords are frequent short English words, the rival's vocabulary.
-var commonWords = strings.Fields(`the be to of and a in that have i for not with he as you do at this but his by
-from they we say her she or an will my one all would there their what so up out if about who get which me when make
-can like time no just him know take people into year your good some could them see other than then now look only come
-its over think also after use two how our work first well way even new want because any these give day most us`)
-
-// decoyWords are the common words that are not the wake word or in a
-// command.
-func decoyWords(ps []Phrase) []string {
-	taken := map[string]bool{}
-	for _, w := range words(ps) {
-		taken[w] = true
-	}
-	var out []string
-	for _, w := range commonWords {
-		if !taken[w] {
-			out = append(out, w)
-		}
-	}
-	return out
-}

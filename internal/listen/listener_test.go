@@ -137,3 +137,16 @@ func TestListenerClose(t *testing.T) {
 		assert.Eventually(t, mic.isClosed, 5*time.Second, 10*time.Millisecond)
 	})
 }
+
+// The decoy's words are common words, never the wake word or a command's.
+func TestDecoyGrammar(t *testing.T) {
+	ps := Phrases()
+	ds := decoyWords(ps)
+	assert.Greater(t, len(ds), 80)
+	for _, w := range words(ps) {
+		assert.NotContains(t, ds, w)
+	}
+	g := decoyGrammar(ps)
+	assert.Contains(t, g, "public <heard> = coach ( pause |")
+	assert.Contains(t, g, "<other> = ( the | be |")
+}
