@@ -468,6 +468,9 @@ func Record(ctx context.Context, e Engine, texts []string, rate int, progress Pr
 	}
 	done := 0
 	for r := range ch {
+		if ctx.Err() != nil {
+			continue // cancelled: let the engine stop, convert nothing more
+		}
 		rec, err := prepare(r.file, texts[r.i], rate, cs[r.i], r.words)
 		if err != nil {
 			cancel()
