@@ -183,7 +183,7 @@ func (p *Pack) Over(base *Pack) *Pack {
 const (
 	MaxClipSeconds = 8     // a prompt is a cue, not a paragraph
 	PeakDBFS       = -1.0  // headroom: overlapping prompts are summed
-	MaxLeadMS      = 100   // silence before the voice makes cues land late; prompts keep 50 ms before a word's first sound
+	MaxLeadMS      = 120   // silence before the voice makes cues land late: 50 ms kept before a word's first sound, plus a stop's quiet closure (up to 45 ms: "toes", "push")
 	LeadDBFS       = -50.0 // voice, or a consonant's noise (the floor is ~-75)
 )
 
