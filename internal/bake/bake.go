@@ -602,7 +602,8 @@ func convert(s []float32, from int, text string, rate int, name string, c carrie
 		take.From, take.To = region(padded, rate, words, lead, c.first, c.n)
 	}
 	// The noise floor is the engine's, not the pads' digital silence.
-	level := voice.SoundLevel(padded[max(take.From, lead):max(min(take.To, lead+len(s)), max(take.From, lead))], rate, TrimDB)
+	lo := max(take.From, lead)
+	level := voice.SoundLevel(padded[lo:max(lo, min(take.To, lead+len(s)))], rate, TrimDB)
 	out := voice.Trim(padded[take.From:take.To], rate, level, LeadIn, Tail)
 	if len(out) == 0 {
 		return Recording{}, fmt.Errorf("%s: silent", name)
