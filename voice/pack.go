@@ -183,7 +183,7 @@ func (p *Pack) Over(base *Pack) *Pack {
 const (
 	MaxClipSeconds = 8     // a prompt is a cue, not a paragraph
 	PeakDBFS       = -1.0  // headroom: overlapping prompts are summed
-	MaxLeadMS      = 120   // silence before the voice makes cues land late: 50 ms kept before a word's first sound, plus a stop's quiet closure (up to 45 ms: "toes", "push")
+	MaxLeadMS      = 150   // silence before the voice makes cues land late: 50 ms kept before a word's first sound, plus a soft start under -50 dBFS (the "th" of "thirty", a stop's closure: up to ~80 ms)
 	LeadDBFS       = -50.0 // voice, or a consonant's noise (the floor is ~-75)
 )
 
