@@ -9,13 +9,15 @@ FUZZTIME  ?= 10s
 
 # Building needs ALSA headers for oto (cgo).
 BUILD_PKGS := pkg-config gcc libasound2-dev
+# A session records the lines of a new routine before it plays them.
+RUN_PKGS   := festival festvox-us-slt-hts
 # Tests also need a real-time audio path (PulseAudio null sink behind ALSA),
 # a headless browser, and the offline voices.
 TEST_PKGS  := $(BUILD_PKGS) pulseaudio libasound2-plugins alsa-utils chromium festival festvox-us-slt-hts espeak-ng
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test lint fuzz bench voices deps deps-test clean
+.PHONY: all build run test lint fuzz bench voices deps deps-test deps-run clean
 
 all: build
 
@@ -35,6 +37,9 @@ deps:
 deps-test:
 	$(call install_missing,$(TEST_PKGS))
 
+deps-run:
+	$(call install_missing,$(RUN_PKGS))
+
 COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +changes)
 LDFLAGS   := -X github.com/coach-dev/coach/internal/cli.commit=$(COMMIT)
 
@@ -43,7 +48,7 @@ build: deps
 
 # A coached session of the built-in routine. Pass options with ARGS, e.g.
 # make run ARGS="--no-audio --speed 10".
-run: build
+run: build deps-run
 	$(BIN) run $(ROUTINE) $(ARGS)
 
 # Every test, with the race detector, then each parser's fuzz target briefly.
@@ -68,6 +73,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
+	$(GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeKeys$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryImport$$' -fuzztime=$(FUZZTIME) ./internal/history
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...

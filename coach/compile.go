@@ -17,6 +17,13 @@ type Options struct {
 	Variant string     // use this variant wherever an exercise has it
 	Pace    float64    // multiplies the script's pace; 0 means 1
 	CheckIn bool       // ask for a pain rating before and after
+	// ForceHold allows a fixed --hold outside a hold's prescribed range.
+	ForceHold bool
+	// Estimate places lines no pack can say yet with an estimated length
+	// and lists them in Timeline.Unrecorded, instead of failing: a new
+	// routine can be seen before it is recorded. Such a timeline cannot be
+	// played.
+	Estimate bool
 }
 
 // HoldChoice picks a length within a hold range: the script's default, its
@@ -71,6 +78,7 @@ type compiler struct {
 	missing  map[string]bool
 	errs     ErrorList
 	reported map[string]bool
+	est      func(clause string) int // nil: a missing clause is an error
 }
 
 // Compile turns a routine into a timeline voiced by v. It is a pure function
@@ -89,9 +97,15 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 	c := &compiler{
 		r: r, v: v, opt: opt, rate: int64(v.Rate()),
 		tl:       &Timeline{Routine: r.ID, Title: r.Title, Frequency: r.Frequency, Rate: v.Rate()},
-		comp:     newComposer(v),
 		missing:  map[string]bool{},
 		reported: map[string]bool{},
+	}
+	if opt.Estimate {
+		c.est = newEstimator(v).frames
+	}
+	c.comp = newComposer(v, c.est)
+	if err := c.checkHold(exercises); err != nil {
+		return nil, err
 	}
 	c.intro()
 	if opt.CheckIn {
@@ -108,9 +122,10 @@ func Compile(r *Routine, v Voice, opt Options) (*Timeline, error) {
 		c.checkIn(PhaseCheckInAfter)
 	}
 	c.finish()
-	if len(c.missing) > 0 {
-		return nil, &MissingPhrasesError{Routine: r.ID, Phrases: sortedKeys(c.missing)}
+	if len(c.missing) > 0 && c.est == nil {
+		return nil, &MissingPhrasesError{Routine: r.ID, File: r.File, Phrases: sortedKeys(c.missing)}
 	}
+	c.tl.Unrecorded = sortedKeys(c.missing)
 	if err := c.errs.err(); err != nil {
 		return nil, err
 	}
@@ -161,8 +176,8 @@ func selectExercises(r *Routine, opt Options) ([]*Exercise, error) {
 	if opt.Reps < 0 || opt.Reps > maxReps {
 		return nil, fmt.Errorf("--reps must be between 1 and %d", maxReps)
 	}
-	if opt.Pace != 0 && (opt.Pace < 0.25 || opt.Pace > 4) {
-		return nil, fmt.Errorf("--pace must be between 0.25 and 4, not %g", opt.Pace)
+	if opt.Pace != 0 && (opt.Pace < MinPace || opt.Pace > MaxPace) {
+		return nil, fmt.Errorf("--pace must be between %g and %g, not %g", MinPace, MaxPace, opt.Pace)
 	}
 	return out, nil
 }
@@ -192,6 +207,7 @@ func (c *compiler) cue(at int64, text string, ex int, phase string, optional boo
 		cue.Clips = make([]ClipAt, len(l.pieces))
 		for i, p := range l.pieces {
 			cue.Clips[i] = ClipAt{Phrase: p.phrase, At: at + p.offset, Frames: p.frames}
+			cue.Unrecorded = cue.Unrecorded || p.unrecorded
 		}
 	}
 	return cue, n
@@ -254,10 +270,20 @@ func (c *compiler) fitError(e *Exercise, p pos, key, where string, need, have in
 		return
 	}
 	c.reported[e.ID+key] = true
-	over := time.Duration((need - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
+	// A line needs its pause before whatever comes next: count it in.
+	over := time.Duration((need + c.frames(minGap) - have) * int64(time.Second) / c.rate).Round(10 * time.Millisecond)
 	c.errs = append(c.errs, &Error{File: c.r.File, Line: p.line, Col: p.col,
-		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s but the phase lasts %s (over by %s)",
-			e.ID, where, c.dur(need), c.dur(have), over)})
+		Msg: fmt.Sprintf("%s: %s: the spoken line takes %s%s but the phase lasts %s (over by %s, counting the %s pause after the line); shorten the line or lengthen the phase",
+			e.ID, where, c.dur(need), c.estimated(), c.dur(have), over, minGap)})
+}
+
+// estimated notes, in a timing error about the line just said, that its
+// length is an estimate.
+func (c *compiler) estimated() string {
+	if n := len(c.tl.Cues); n > 0 && c.tl.Cues[n-1].Unrecorded {
+		return " (estimated: it is not recorded yet)"
+	}
+	return ""
 }
 
 func (c *compiler) dur(frames int64) string {
@@ -287,6 +313,10 @@ type plan struct {
 	sets, reps int
 	rep        []Phase
 	tips       []string
+	setup      []string
+	sides      []Side
+	alternate  bool
+	switchLine string
 	variant    string
 	countReps  bool
 	countdown  int
@@ -297,7 +327,8 @@ type plan struct {
 
 func (c *compiler) resolve(e *Exercise) plan {
 	d := c.r.Defaults
-	p := plan{sets: e.Sets, reps: e.Reps, rep: e.Rep, tips: e.Tips, countReps: d.CountReps,
+	p := plan{sets: e.Sets, reps: e.Reps, rep: e.Rep, tips: e.Tips, setup: e.Setup, sides: e.Sides,
+		alternate: e.Alternate && len(e.Sides) > 1, switchLine: e.Switch, countReps: d.CountReps,
 		countdown: d.Countdown, halfway: d.Halfway, announce: d.AnnounceNext, pace: d.Pace}
 	name := e.Variant
 	if _, ok := e.Variants[c.opt.Variant]; ok {
@@ -316,6 +347,15 @@ func (c *compiler) resolve(e *Exercise) plan {
 		}
 		if len(v.Tips) > 0 {
 			p.tips = v.Tips
+		}
+		if len(v.Setup) > 0 {
+			p.setup = v.Setup
+		}
+		if v.HasSides {
+			p.sides, p.alternate = v.Sides, v.Alternate && len(v.Sides) > 1
+		}
+		if v.Switch != "" {
+			p.switchLine = v.Switch
 		}
 	}
 	if c.opt.Reps > 0 {
@@ -357,8 +397,8 @@ func (c *compiler) phaseLength(p Phase, pace float64) int64 {
 func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 	p := c.resolve(e)
 	start := c.t
-	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: e.Sides,
-		Variant: p.variant, Equipment: e.Equipment, Setup: e.Setup, Tips: p.tips}
+	ep := ExercisePlan{ID: e.ID, Name: e.Name, Start: start, Sets: p.sets, Reps: p.reps, Sides: p.sides,
+		Alternate: p.alternate, Variant: p.variant, Equipment: e.Equipment, Setup: p.setup, Tips: p.tips}
 	for _, ph := range p.rep {
 		if ph.Kind == Hold {
 			ep.Hold += c.phaseLength(ph, p.pace)
@@ -371,15 +411,19 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 
 	// Setup: the name, then how to get into position.
 	texts := []string{fmt.Sprintf(sayExercise, NumberWords(ex+1), NumberWords(count), e.Name)}
-	texts = append(texts, e.Setup...)
+	texts = append(texts, p.setup...)
 	if e.SpeakTips {
 		texts = append(texts, p.tips...)
 	}
 	end := c.lines(c.t, ex, PhaseSetup, texts...)
 	c.segment(end-c.t+c.frames(time.Second), ex, -1, -1, -1, PhaseSetup)
 
-	sides := len(e.Sides)
-	for side := 0; side < max(sides, 1); side++ {
+	sides := len(p.sides)
+	if p.alternate {
+		c.alternating(ex, e, p, next)
+		sides = -1 // every side is done
+	}
+	for side := 0; sides >= 0 && side < max(sides, 1); side++ {
 		sideIdx := -1
 		if sides > 0 {
 			sideIdx = side
@@ -400,7 +444,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 			}
 		}
 		if side+1 < sides {
-			c.timed(e, ex, c.frames(c.r.Defaults.SideSwitchRest), e.Switch, PhaseSwitch, "switch", -1, sideIdx, -1)
+			c.timed(e, ex, c.frames(c.r.Defaults.SideSwitchRest), p.switchLine, PhaseSwitch, "switch", -1, sideIdx, -1)
 		}
 	}
 	c.tl.Exercises[ex].End = c.t
@@ -419,7 +463,7 @@ func (c *compiler) exercise(ex, count int, e *Exercise, next *Exercise) {
 func (c *compiler) ready(ex, side int, e *Exercise, p plan) {
 	text := sayGetReady
 	if side >= 0 {
-		text = fmt.Sprintf(saySide, capitalize(string(e.Sides[side])))
+		text = fmt.Sprintf(saySide, capitalize(string(p.sides[side])))
 	}
 	start := c.t
 	n := c.say(start, text, ex, PhaseReady)
@@ -445,7 +489,7 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 		"exercise": e.Name, "side": "",
 	}
 	if side >= 0 {
-		vars["side"] = string(e.Sides[side])
+		vars["side"] = string(p.sides[side])
 	}
 	if next != nil {
 		vars["next"] = next.Name
@@ -458,15 +502,19 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 		phase := string(ph.Kind)
 		where := fmt.Sprintf("rep %d", rep+1)
 		if side >= 0 {
-			where = fmt.Sprintf("%s side, %s", e.Sides[side], where)
+			where = fmt.Sprintf("%s side, %s", p.sides[side], where)
 		}
 		if p.sets > 1 {
 			where = fmt.Sprintf("set %d, %s", set+1, where)
 		}
 		where += ", phase " + phase
+		if i == 0 && p.alternate {
+			// Taking turns, the side is what the listener needs first.
+			text = strings.TrimSpace(capitalize(string(p.sides[side])) + ". " + text)
+		}
 		// The count-in already marks the first rep; counting "One." right
 		// after "three, two, one" would only confuse.
-		if i == 0 && p.countReps && rep > 0 {
+		if i == 0 && p.countReps && rep > 0 && (!p.alternate || side == 0) {
 			count := capitalize(NumberWords(rep+1)) + "."
 			if rep+1 == p.reps && p.reps > 1 {
 				count = sayLastRep
@@ -477,6 +525,7 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 				c.segment(length, ex, set, side, rep, phase)
 				continue
 			}
+			c.tl.Dropped = append(c.tl.Dropped, Cue{At: start, Exercise: ex, Phase: phase, Text: count, Optional: true})
 		}
 		if text != "" {
 			if n := c.say(start, text, ex, phase); n+c.frames(minGap) > length {
@@ -489,6 +538,28 @@ func (c *compiler) rep(ex, set, side, rep int, e *Exercise, p plan, next *Exerci
 				c.maybe(start+length/2, sayHalfway, ex, phase)
 			}
 			c.countdown(start, c.t, p.countdown, ex, phase)
+		}
+	}
+}
+
+// alternating does an exercise whose sides take turns rep by rep: one
+// count-in, then each rep on every side in turn, each turn led by its side.
+func (c *compiler) alternating(ex int, e *Exercise, p plan, next *Exercise) {
+	c.ready(ex, -1, e, p)
+	for set := 0; set < p.sets; set++ {
+		for rep := 0; rep < p.reps; rep++ {
+			for side := range p.sides {
+				c.rep(ex, set, side, rep, e, p, next)
+			}
+		}
+		if set+1 < p.sets {
+			restStart := c.t
+			length := c.frames(c.r.Defaults.RestBetweenSets)
+			c.timed(e, ex, length, sayRest, PhaseSetRest, "sets", set, -1, -1)
+			if length > 0 {
+				c.maybe(restStart+c.frames(1500*time.Millisecond), fmt.Sprintf(sayNextSet, capitalize(NumberWords(set+2)), NumberWords(p.sets)), ex, PhaseSetRest)
+				c.countdown(restStart, c.t, p.countdown, ex, PhaseSetRest)
+			}
 		}
 	}
 }
@@ -509,9 +580,10 @@ func (c *compiler) placeOptional() {
 			i++
 		}
 		switch {
-		case len(out) > 0 && out[len(out)-1].End+gap > o.At:
-		case i < len(req) && o.End+gap > req[i].At:
-		case o.At < 0 || o.End > c.t:
+		case len(out) > 0 && out[len(out)-1].End+gap > o.At,
+			i < len(req) && o.End+gap > req[i].At,
+			o.At < 0 || o.End > c.t:
+			c.tl.Dropped = append(c.tl.Dropped, o)
 		default:
 			out = append(out, o)
 		}

@@ -190,7 +190,7 @@ func TestRequiredLineMustFit(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Compile(r, fakeVoice{}, Options{})
 	require.Error(t, err)
-	assert.Equal(t, "h.yaml:21:9: squeeze: rep 1, phase release: the spoken line takes 1.38s but the phase lasts 1s (over by 380ms)", err.Error())
+	assert.Equal(t, "h.yaml:21:9: squeeze: rep 1, phase release: the spoken line takes 1.38s but the phase lasts 1s (over by 460ms, counting the 80ms pause after the line); shorten the line or lengthen the phase", err.Error())
 }
 
 func TestMissingPhrases(t *testing.T) {
@@ -236,7 +236,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Variant: "lnog"}, `no exercise in this session has a variant "lnog" (did you mean "long"?)`},
 		{Options{Only: []string{"squeeze"}, Variant: "long"}, `no exercise in this session has a variant; --variant "long" does not apply`},
 		{Options{Reps: 500}, "--reps must be between 1 and 50"},
-		{Options{Pace: 10}, "--pace must be between 0.25 and 4, not 10"},
+		{Options{Pace: 10}, "--pace must be between 0.75 and 2, not 10"},
 	}
 	for _, tt := range tests {
 		_, err := Compile(r, fakeVoice{}, tt.opt)

@@ -40,7 +40,7 @@ func (v limitedPadVoice) LongestPhrase() int { return v.longest }
 
 func TestComposerJoinsWordsAtTheirSpeech(t *testing.T) {
 	v := limitedPadVoice{newPadVoice(2, "breathe in", "open", "the", "arm", "hold", "two")}
-	c := newComposer(v)
+	c := newComposer(v, nil)
 	tests := []struct {
 		line    string
 		phrases []string
@@ -73,7 +73,7 @@ func TestComposerJoinsWordsAtTheirSpeech(t *testing.T) {
 
 func TestComposerRemembersLines(t *testing.T) {
 	v := limitedPadVoice{newPadVoice(2, "breathe in", "open", "the", "arm")}
-	c := newComposer(v)
+	c := newComposer(v, nil)
 	a := c.line("Breathe in, open the arm.")
 	n := v.lookups
 	b := c.line("Breathe in, open the arm.")
@@ -82,7 +82,7 @@ func TestComposerRemembersLines(t *testing.T) {
 }
 
 func TestComposerReportsMissingClauses(t *testing.T) {
-	c := newComposer(limitedPadVoice{newPadVoice(1, "open", "arm")})
+	c := newComposer(limitedPadVoice{newPadVoice(1, "open", "arm")}, nil)
 	l := c.line("Open the arm, slowly. Open.")
 	assert.Equal(t, []string{"Open the arm", "slowly"}, l.missing)
 	require.Len(t, l.pieces, 1, "what can be said is kept")
@@ -95,18 +95,18 @@ func TestComposerLookupsAreBounded(t *testing.T) {
 	words := strings.Repeat("open the arm ", 334)
 	for _, longest := range []int{1, 3, 12} {
 		v := limitedPadVoice{newPadVoice(longest, "open", "the", "arm")}
-		l := newComposer(v).line(words)
+		l := newComposer(v, nil).line(words)
 		require.Empty(t, l.missing)
 		assert.Len(t, l.pieces, 1002)
 		assert.LessOrEqual(t, v.lookups, 1002*longest, "longest phrase %d words", longest)
 	}
 	// A Voice that does not say how long its phrases are gets a fixed bound.
 	v := newPadVoice(0, "open", "the", "arm")
-	newComposer(v).line(words)
+	newComposer(v, nil).line(words)
 	assert.LessOrEqual(t, v.lookups, 1002*defaultLongest)
 	// A line with a word no pack has stops at that clause.
 	v = newPadVoice(0, "open", "the", "arm")
-	l := newComposer(v).line("zzz " + words)
+	l := newComposer(v, nil).line("zzz " + words)
 	assert.Len(t, l.missing, 1)
 	assert.LessOrEqual(t, v.lookups, defaultLongest)
 }
@@ -124,7 +124,7 @@ func BenchmarkCompose1000Words(b *testing.B) {
 			v := limitedPadVoice{newPadVoice(bm.longest, "open", "the", "arm")}
 			b.ReportAllocs()
 			for b.Loop() {
-				newComposer(v).line(words)
+				newComposer(v, nil).line(words)
 			}
 		})
 	}
@@ -155,7 +155,7 @@ func FuzzCompose(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		v := limitedPadVoice{newPadVoice(4, fuzzPhrases...)}
-		l := newComposer(v).line(line)
+		l := newComposer(v, nil).line(line)
 		// The same prompts as trying every run of words, longest first.
 		var want []string
 		var missing []string

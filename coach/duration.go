@@ -98,5 +98,7 @@ func fmtDur(d time.Duration) string {
 	if d%time.Second == 0 {
 		return d.String()
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	// Whole milliseconds over 1000, not d.Seconds(): 1930ms prints as 1.93s,
+	// never 1.9300000000000002s.
+	return strconv.FormatFloat(float64(d.Round(time.Millisecond).Milliseconds())/1000, 'f', -1, 64) + "s"
 }

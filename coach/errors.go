@@ -57,6 +57,14 @@ func (l ErrorList) err() error {
 // suggest returns ` (did you mean "x"?)` for the closest candidate within a
 // small edit distance, or "".
 func suggest(word string, candidates []string) string {
+	if best := closest(word, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}
+
+// closest returns the candidate within a small edit distance of word, or "".
+func closest(word string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(word), strings.ToLower(c)); d < bestD {
@@ -70,7 +78,7 @@ func suggest(word string, candidates []string) string {
 	if best == "" || bestD > limit || bestD == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 func editDistance(a, b string) int {

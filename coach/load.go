@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -47,6 +48,9 @@ func Load(file string, data []byte) (r *Routine, err error) {
 			r, err = nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("cannot parse YAML: %v", p)}}
 		}
 	}()
+	if e := checkText(file, data); e != nil {
+		return nil, ErrorList{e}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -64,7 +68,34 @@ func Load(file string, data []byte) (r *Routine, err error) {
 	if err := capErrors(l.errs).err(); err != nil {
 		return nil, err
 	}
+	r.spoken = l.spoken
 	return r, nil
+}
+
+// checkText catches what the YAML library reports obscurely: a file that is
+// not UTF-8 (saved as Latin-1, say) and indentation with tabs.
+func checkText(file string, data []byte) *Error {
+	line, col := 1, 1
+	lineStart := true
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("byte 0x%02x is not UTF-8 text; save the script as UTF-8", data[i])}
+		}
+		switch {
+		case r == '\n':
+			line, col, lineStart = line+1, 1, true
+			i += size
+			continue
+		case r == '\t' && lineStart:
+			return &Error{File: file, Line: line, Col: col, Msg: "a tab in the indentation; YAML indents with spaces only (replace each tab with spaces)"}
+		case r != ' ':
+			lineStart = false
+		}
+		col++
+		i += size
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -80,8 +111,16 @@ func yamlError(file string, err error) *Error {
 }
 
 type loader struct {
-	file string
-	errs ErrorList
+	file   string
+	errs   ErrorList
+	spoken []sourceText
+}
+
+// spokenAt notes a text that may be spoken, at the node that holds it.
+func (l *loader) spokenAt(n *yaml.Node, s string) {
+	if s != "" && n != nil {
+		l.spoken = append(l.spoken, sourceText{s, pos{n.Line, n.Column}})
+	}
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -90,6 +129,21 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 		e.Line, e.Col = n.Line, n.Column
 	}
 	l.errs = append(l.errs, e)
+}
+
+// errorAt reports a problem at a character offset inside a one-line
+// scalar, so the column points at the word itself.
+func (l *loader) errorAt(n *yaml.Node, offset int, format string, args ...any) {
+	n = deref(n)
+	col := n.Column
+	if !strings.Contains(n.Value, "\n") && (n.Style == 0 || n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle) {
+		lead := len(n.Value) - len(strings.TrimLeft(n.Value, " "))
+		col += utf8.RuneCountInString(n.Value[:min(lead+offset, len(n.Value))])
+		if n.Style != 0 {
+			col++ // the opening quote
+		}
+	}
+	l.errs = append(l.errs, &Error{File: l.file, Line: n.Line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // fields walks a mapping, rejecting unknown and repeated keys.
@@ -231,13 +285,23 @@ func (l *loader) duration(n *yaml.Node, field string, allowZero bool) time.Durat
 	}
 	d, err := parseDuration(n.Value)
 	if err != nil {
-		l.errorf(n, "%s: %v", field, err)
+		l.errorf(n, "%s", fieldError(field, err))
 		return 0
 	}
 	if d == 0 && !allowZero {
 		l.errorf(n, "%s must be longer than zero", field)
 	}
 	return d
+}
+
+// fieldError names the field once: `get_ready "5" needs a unit`, not
+// `get_ready: duration "5" needs a unit`.
+func fieldError(field string, err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "duration "); ok && strings.HasPrefix(rest, `"`) {
+		return field + " " + rest
+	}
+	return field + ": " + msg
 }
 
 func (l *loader) list(n *yaml.Node, field string, fn func(i int, item *yaml.Node)) {
@@ -261,6 +325,7 @@ func (l *loader) texts(n *yaml.Node, field string) []string {
 	}
 	l.list(n, field, func(i int, item *yaml.Node) {
 		if s := l.text(item, fmt.Sprintf("%s[%d]", field, i+1)); s != "" {
+			l.spokenAt(deref(item), s)
 			if len(s) > maxSetupLine {
 				l.errorf(item, "%s[%d] is %d characters long; split it into shorter lines", field, i+1, len(s))
 			}
@@ -273,7 +338,7 @@ func (l *loader) texts(n *yaml.Node, field string) []string {
 var routineFields = []string{"version", "id", "title", "description", "source", "safety", "frequency", "defaults", "exercises"}
 
 func (l *loader) routine(doc *yaml.Node) *Routine {
-	r := &Routine{File: l.file, Defaults: Defaults{
+	r := &Routine{File: l.file, pos: map[string]pos{}, Defaults: Defaults{
 		RestBetweenExercises: 20 * time.Second,
 		RestBetweenSets:      30 * time.Second,
 		SideSwitchRest:       10 * time.Second,
@@ -293,6 +358,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 	have := map[string]bool{}
 	ok := l.fields(root, "the routine", routineFields, func(key string, k, v *yaml.Node) {
 		have[key] = true
+		r.pos[key] = pos{v.Line, v.Column}
 		switch key {
 		case "version":
 			r.Version = l.integer(v, "version", 1, 1000)
@@ -304,12 +370,14 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 		case "title":
 			r.Title = l.text(v, "title")
 			l.capLine(v, key, r.Title)
+			l.spokenAt(v, r.Title)
 		case "description":
 			r.Description = l.text(v, "description")
 		case "source":
 			r.Source = l.text(v, "source")
 		case "safety":
 			r.Safety = l.text(v, "safety")
+			l.spokenAt(v, r.Safety)
 		case "frequency":
 			r.Frequency = l.text(v, "frequency")
 		case "defaults":
@@ -400,6 +468,7 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 		case "name":
 			e.Name = l.text(v, "name")
 			l.capLine(v, key, e.Name)
+			l.spokenAt(v, e.Name)
 		case "equipment":
 			e.Equipment = l.texts(v, "equipment")
 		case "setup":
@@ -413,10 +482,11 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 		case "reps":
 			e.Reps = l.integer(v, key, 1, maxReps)
 		case "sides":
-			e.Sides = l.sides(v)
+			e.Sides, e.Alternate = l.sides(v)
 		case "switch":
 			e.Switch = l.text(v, key)
 			l.capLine(v, key, e.Switch)
+			l.spokenAt(v, e.Switch)
 		case "rep":
 			e.Rep = l.phases(v, "rep")
 		case "variant":
@@ -445,7 +515,8 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 			l.errorf(n, "%s has no %q field", what, f)
 		}
 	}
-	if len(e.Sides) > 0 && e.Switch == "" {
+	if e.Switch == "" {
+		// Said only where sides change; a variant may add sides.
 		e.Switch = "Change sides."
 	}
 	if e.Variant != "" {
@@ -464,17 +535,24 @@ func mapKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (l *loader) sides(n *yaml.Node) []Side {
+// sides reads none, both, alternate, or a list of one or two sides in the
+// order they are done.
+func (l *loader) sides(n *yaml.Node) ([]Side, bool) {
 	n = deref(n)
-	if n.Kind == yaml.ScalarNode {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		switch n.Value {
 		case "none":
-			return nil
+			return nil, false
 		case "both":
-			return []Side{Left, Right}
+			return []Side{Left, Right}, false
+		case "alternate":
+			return []Side{Left, Right}, true
+		case "left", "right":
+			return []Side{Side(n.Value)}, false
 		}
-		l.errorf(n, "sides must be none, both, or a list such as [left, right], not %s", kindName(n))
-		return nil
+		l.errorf(n, "sides must be none, both, alternate, left, right, or a list such as [left] or [left, right], not %s%s",
+			kindName(n), suggest(n.Value, []string{"none", "both", "alternate", "left", "right"}))
+		return nil, false
 	}
 	var out []Side
 	l.list(n, "sides", func(i int, item *yaml.Node) {
@@ -492,13 +570,10 @@ func (l *loader) sides(n *yaml.Node) []Side {
 			l.errorf(item, "side must be left or right, not %q%s", s, suggest(s, []string{"left", "right"}))
 		}
 	})
-	if len(out) == 1 {
-		l.errorf(n, "sides lists one side; write both sides, or none")
-	}
-	return out
+	return out, false
 }
 
-var variantFields = []string{"name", "description", "sets", "reps", "rep", "tips"}
+var variantFields = []string{"name", "description", "sets", "reps", "rep", "tips", "setup", "sides", "switch"}
 
 func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 	n = deref(n)
@@ -534,6 +609,14 @@ func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 				vr.Rep = l.phases(fv, "rep")
 			case "tips":
 				vr.Tips = l.texts(fv, key)
+			case "setup":
+				vr.Setup = l.texts(fv, key)
+			case "sides":
+				vr.HasSides = true
+				vr.Sides, vr.Alternate = l.sides(fv)
+			case "switch":
+				vr.Switch = l.text(fv, key)
+				l.spokenAt(fv, vr.Switch)
 			}
 		})
 		out[name] = vr
@@ -568,7 +651,7 @@ func (l *loader) phases(n *yaml.Node, field string) []Phase {
 				}
 				s, err := parseSpan(durNode.Value)
 				if err != nil {
-					l.errorf(v, "duration: %v", err)
+					l.errorf(v, "%s", fieldError("duration", err))
 					return
 				}
 				if s.Min == 0 {
@@ -580,8 +663,9 @@ func (l *loader) phases(n *yaml.Node, field string) []Phase {
 			case "say":
 				p.Say = l.text(v, key)
 				l.capLine(v, key, p.Say)
-				if err := checkPlaceholders(p.Say); err != nil {
-					l.errorf(v, "say: %v", err)
+				l.spokenAt(v, p.Say)
+				if at, err := checkPlaceholders(p.Say); err != nil {
+					l.errorAt(v, at, "say: %v", err)
 				}
 			}
 		}) {

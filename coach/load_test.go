@@ -120,10 +120,10 @@ var loadErrorCases = []struct {
 	{"sets zero", replace("reps: 2", "reps: 2\n    sets: 0"), "t.yaml:8:11: sets must be between 1 and 10, not 0", true},
 	{"version newer", replace("version: 1", "version: 2"), "t.yaml:1:10: version 2 is newer than this coach reads (1); update coach", true},
 	{"bad id", replace("id: a", "id: Open Books"), `t.yaml:5:9: id "Open Books" must be lower-case letters, digits and hyphens (e.g. open-books)`, true},
-	{"duration without unit", replace("duration: 2s", "duration: 2"), `t.yaml:10:19: duration: duration "2" needs a unit, e.g. 2s`, true},
+	{"duration without unit", replace("duration: 2s", "duration: 2"), `t.yaml:10:19: duration "2" needs a unit, e.g. 2s`, true},
 	{"duration garbage", replace("duration: 2s", "duration: soon"), `t.yaml:10:19: duration: bad duration "soon" (write e.g. 5s, 1m30s or 500ms)`, true},
 	{"duration zero", replace("duration: 2s", "duration: 0s"), "t.yaml:10:19: duration must be longer than zero", false},
-	{"duration absurd", replace("duration: 2s", "duration: 2h"), `t.yaml:10:19: duration: duration "2h" is longer than 10m0s`, false},
+	{"duration absurd", replace("duration: 2s", "duration: 2h"), `t.yaml:10:19: duration "2h" is longer than 10m0s`, false},
 	{"range backwards", replace("duration: 2s", "duration: 30s to 15s"), `t.yaml:10:19: duration: range "30s to 15s" runs backwards`, false},
 	{"default outside range", replace("duration: 2s", "duration: 15s to 30s\n        default: 40s"), "t.yaml:11:18: default 40s is outside the range 15s to 30s", false},
 	{"default without range", replace("duration: 2s", "duration: 2s\n        default: 2s"), "t.yaml:11:18: default only makes sense with a duration range such as 15s to 30s", false},
@@ -131,7 +131,13 @@ var loadErrorCases = []struct {
 	{"phase without duration", replace("        duration: 2s\n", ""), `t.yaml:9:9: phase 1 of rep has no "duration" field`, true},
 	{"empty rep", replace("    rep:\n      - phase: move\n        duration: 2s\n        say: Go.\n", "    rep: []\n"), "t.yaml:8:10: rep needs at least one phase", true},
 	{"bad side", replace("reps: 2", "reps: 2\n    sides: [left, rihgt]"), `t.yaml:8:19: side must be left or right, not "rihgt" (did you mean "right"?)`, true},
-	{"one side", replace("reps: 2", "reps: 2\n    sides: [left]"), "t.yaml:8:12: sides lists one side; write both sides, or none", true},
+	{"side twice", replace("reps: 2", "reps: 2\n    sides: [left, left]"), `t.yaml:8:19: side "left" is listed twice`, true},
+	{"sides misspelt", replace("reps: 2", "reps: 2\n    sides: alternat"), `t.yaml:8:12: sides must be none, both, alternate, left, right, or a list such as [left] or [left, right], not text "alternat" (did you mean "alternate"?)`, true},
+	{"variant sides wrong", replace("reps: 2", "reps: 2\n    variants:\n      one:\n        sides: [up]"), `t.yaml:10:17: side must be left or right, not "up"`, true},
+	{"placeholder misspelt", replace("say: Go.", "say: Hold for rep {repz}"), "t.yaml:11:27: say: unknown placeholder {repz} (did you mean {rep}?); the placeholders are {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next}, {seconds}", false},
+	{"placeholder capitalised", replace("say: Go.", `say: "Set {Set}."`), "t.yaml:11:19: say: unknown placeholder {Set} (did you mean {set}?); the placeholders are {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next}, {seconds}", false},
+	{"tab indentation", replace("    reps: 2", "\treps: 2"), "t.yaml:7:1: a tab in the indentation; YAML indents with spaces only (replace each tab with spaces)", false},
+	{"latin-1", replace("name: A", "name: Caf\xe9"), "t.yaml:6:14: byte 0xe9 is not UTF-8 text; save the script as UTF-8", false},
 	{"unknown variant", replace("reps: 2", "reps: 2\n    variant: hodl\n    variants:\n      hold:\n        reps: 5"), `t.yaml:8:14: exercise "a" has no variant "hodl" (did you mean "hold"?)`, false},
 	{"unknown variant field", replace("reps: 2", "reps: 2\n    variants:\n      hold:\n        repz: 5"), `t.yaml:10:9: unknown field "repz" in variant "hold" (did you mean "reps"?)`, true},
 	{"duplicate exercise", strings.Replace(minimal, "exercises:\n", "exercises:\n  - id: a\n    name: B\n    reps: 1\n    rep: [{phase: rest, duration: 1s}]\n", 1), `t.yaml:9:5: exercise id "a" is used twice (first at line 5)`, false},
@@ -176,7 +182,14 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		// A script that loads must compile or fail cleanly, never panic.
+		// A script that loads must compile or fail cleanly, never panic;
+		// so must every check validate makes, and each problem is located.
 		_, _ = Compile(r, fakeVoice{}, Options{})
+		rep := Check(r, wordVoice{})
+		for _, e := range append(rep.Errors, rep.Warnings...) {
+			if !strings.HasPrefix(e.Error(), "f.yaml:") {
+				t.Fatalf("problem without location: %q", e)
+			}
+		}
 	})
 }

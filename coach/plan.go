@@ -15,6 +15,9 @@ type PlanJSON struct {
 	DurationMS int64              `json:"duration_ms"`
 	Exercises  []PlanExerciseJSON `json:"exercises"`
 	Cues       []PlanCueJSON      `json:"cues"`
+	// Unrecorded lists the clauses no pack can say yet; while it is not
+	// empty the lengths are estimates.
+	Unrecorded []string `json:"unrecorded,omitempty"`
 }
 
 // PlanExerciseJSON is one exercise of PlanJSON.
@@ -26,6 +29,7 @@ type PlanExerciseJSON struct {
 	Sets      int      `json:"sets"`
 	Reps      int      `json:"reps"`
 	Sides     []Side   `json:"sides"`
+	Alternate bool     `json:"alternate,omitempty"`
 	HoldMS    int64    `json:"hold_ms"`
 	Variant   string   `json:"variant,omitempty"`
 	Equipment []string `json:"equipment"`
@@ -40,6 +44,9 @@ type PlanCueJSON struct {
 	Phase    string   `json:"phase"`
 	Text     string   `json:"text"`
 	Clips    []string `json:"clips"`
+	// Unrecorded: a clause of the line is not recorded yet and its length
+	// is estimated.
+	Unrecorded bool `json:"unrecorded,omitempty"`
 }
 
 // MS converts frames to whole milliseconds (rounded down, so a cue's at_ms
@@ -49,14 +56,14 @@ func (t *Timeline) MS(frames int64) int64 { return frames * 1000 / int64(t.Rate)
 // JSON builds the plan contract.
 func (t *Timeline) JSON() PlanJSON {
 	p := PlanJSON{Routine: t.Routine, Title: t.Title, SampleRate: t.Rate, DurationMS: t.MS(t.Length),
-		Exercises: []PlanExerciseJSON{}, Cues: []PlanCueJSON{}}
+		Exercises: []PlanExerciseJSON{}, Cues: []PlanCueJSON{}, Unrecorded: t.Unrecorded}
 	for _, e := range t.Exercises {
 		sides := e.Sides
 		if sides == nil {
 			sides = []Side{}
 		}
 		p.Exercises = append(p.Exercises, PlanExerciseJSON{ID: e.ID, Name: e.Name, StartMS: t.MS(e.Start), EndMS: t.MS(e.End),
-			Sets: e.Sets, Reps: e.Reps, Sides: sides, HoldMS: t.MS(e.Hold), Variant: e.Variant, Equipment: e.Equipment})
+			Sets: e.Sets, Reps: e.Reps, Sides: sides, Alternate: e.Alternate, HoldMS: t.MS(e.Hold), Variant: e.Variant, Equipment: e.Equipment})
 	}
 	for _, c := range t.Cues {
 		clips := make([]string, len(c.Clips))
@@ -67,7 +74,7 @@ func (t *Timeline) JSON() PlanJSON {
 		if c.Exercise >= 0 && c.Exercise < len(t.Exercises) {
 			ex = t.Exercises[c.Exercise].ID
 		}
-		p.Cues = append(p.Cues, PlanCueJSON{AtMS: t.MS(c.At), AtFrame: c.At, EndMS: t.MS(c.End), Exercise: ex, Phase: c.Phase, Text: c.Text, Clips: clips})
+		p.Cues = append(p.Cues, PlanCueJSON{AtMS: t.MS(c.At), AtFrame: c.At, EndMS: t.MS(c.End), Exercise: ex, Phase: c.Phase, Text: c.Text, Clips: clips, Unrecorded: c.Unrecorded})
 	}
 	return p
 }
@@ -106,7 +113,11 @@ func (t *Timeline) WriteText(w io.Writer) error {
 	if len(t.Exercises) == 1 {
 		noun = "exercise"
 	}
-	fmt.Fprintf(&b, "%s (%s): %d %s, %s in all\n", t.Title, t.Routine, len(t.Exercises), noun, t.Short(t.Length))
+	about := ""
+	if len(t.Unrecorded) > 0 {
+		about = "about "
+	}
+	fmt.Fprintf(&b, "%s (%s): %d %s, %s%s in all\n", t.Title, t.Routine, len(t.Exercises), noun, about, t.Short(t.Length))
 	ex := -1
 	for _, c := range t.Cues {
 		if c.Exercise >= 0 && c.Exercise != ex && c.Exercise < len(t.Exercises) {
@@ -117,12 +128,23 @@ func (t *Timeline) WriteText(w io.Writer) error {
 			ex = -1
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s  %s\n", t.Clock(c.At), c.Text)
+		mark := ""
+		if c.Unrecorded {
+			mark = "  " + unrecordedMark
+		}
+		fmt.Fprintf(&b, "%s  %s%s\n", t.Clock(c.At), c.Text, mark)
 	}
-	fmt.Fprintf(&b, "\nTotal %s (%s)\n", t.Short(t.Length), t.Clock(t.Length))
+	fmt.Fprintf(&b, "\nTotal %s%s (%s)\n", about, t.Short(t.Length), t.Clock(t.Length))
+	if n := len(t.Unrecorded); n > 0 {
+		fmt.Fprintf(&b, "%s %d phrase(s) are not recorded yet, so their lengths are estimated: %s.\n"+
+			"coach run and coach render record them before they start.\n", unrecordedMark, n, quoteList(t.Unrecorded))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// unrecordedMark flags a line of the timetable that is not recorded yet.
+const unrecordedMark = "[to be recorded]"
 
 func describe(t *Timeline, e ExercisePlan) string {
 	var parts []string
@@ -131,7 +153,12 @@ func describe(t *Timeline, e ExercisePlan) string {
 	} else {
 		parts = append(parts, fmt.Sprintf("%d reps", e.Reps))
 	}
-	if len(e.Sides) > 0 {
+	switch {
+	case len(e.Sides) == 1:
+		parts[0] += ", " + string(e.Sides[0]) + " side only"
+	case e.Alternate:
+		parts[0] += " each side, taking turns"
+	case len(e.Sides) > 1:
 		parts[0] += " each side"
 	}
 	if e.Hold > 0 {

@@ -3,7 +3,10 @@ package coach
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/coach-dev/coach/scripts"
@@ -45,6 +48,15 @@ func TestSchemaAcceptsBuiltinScripts(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
 	srcs := map[string][]byte{"minimal": []byte(minimal), "holds": []byte(holdScript)}
+	// Every way of writing sides, and variants that change them.
+	for _, sides := range []string{"none", "both", "alternate", "left", "right", "[left]", "[right, left]", "[]"} {
+		srcs["sides "+sides] = []byte(fmt.Sprintf(sidesScript, sides))
+	}
+	for _, f := range []string{"neck-care.yaml", "low-back.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "internal", "cli", "testdata", "routines", f))
+		require.NoError(t, err)
+		srcs[f] = b
+	}
 	for _, n := range names {
 		b, err := fs.ReadFile(scripts.FS, n)
 		require.NoError(t, err)

@@ -17,6 +17,16 @@ type Routine struct {
 	Frequency   string // optional prescription, e.g. "once a day"
 	Defaults    Defaults
 	Exercises   []*Exercise
+
+	pos    map[string]pos // where routine fields were written
+	spoken []sourceText   // every text that may be spoken, where it is written
+}
+
+// sourceText is a text of the script as written (placeholders and all), so
+// a problem found in a spoken line points at the line the user wrote.
+type sourceText struct {
+	text string
+	pos  pos
 }
 
 // Defaults apply to every exercise unless the exercise overrides them.
@@ -50,7 +60,8 @@ type Exercise struct {
 	SpeakTips bool
 	Sets      int
 	Reps      int
-	Sides     []Side // empty, or left then right
+	Sides     []Side // empty, one side, or both in the order they are done
+	Alternate bool   // sides take turns rep by rep instead of a block each
 	Switch    string // said when changing sides
 	Rep       []Phase
 	Variant   string // the variant used unless the session picks another
@@ -73,6 +84,12 @@ type Variant struct {
 	Reps        int
 	Rep         []Phase
 	Tips        []string
+	Setup       []string
+	Switch      string
+	// HasSides says the variant sets its own sides (which may be none).
+	HasSides  bool
+	Sides     []Side
+	Alternate bool
 }
 
 // PhaseKind is what the body does in a timed part of a rep.

@@ -179,9 +179,10 @@ const (
 
 // piece is one clip of a line, relative to the line's start.
 type piece struct {
-	phrase string
-	offset int64
-	frames int
+	phrase     string
+	offset     int64
+	frames     int
+	unrecorded bool // not in the pack: frames is an estimate
 }
 
 // voiced is a line turned into clips.
@@ -198,11 +199,12 @@ type composer struct {
 	rate    int64
 	longest int
 	bounds  speechBounder
+	est     func(string) int // lengths of clauses no pack can say yet; nil: leave them out
 	memo    map[string]*voiced
 }
 
-func newComposer(v Voice) *composer {
-	c := &composer{v: v, rate: int64(v.Rate()), longest: defaultLongest, memo: map[string]*voiced{}}
+func newComposer(v Voice, est func(string) int) *composer {
+	c := &composer{v: v, rate: int64(v.Rate()), longest: defaultLongest, est: est, memo: map[string]*voiced{}}
 	if l, ok := v.(phraseLimiter); ok {
 		c.longest = l.LongestPhrase()
 	}
@@ -226,7 +228,11 @@ func (c *composer) line(text string) *voiced {
 		got, ok := c.clause(cl.text)
 		if !ok {
 			v.missing = append(v.missing, strings.TrimSpace(cl.text))
-			continue
+			if c.est == nil {
+				continue
+			}
+			// Placed whole at an estimated length until it is recorded.
+			got = []piece{{phrase: Key(cl.text), frames: c.est(cl.text), unrecorded: true}}
 		}
 		for k, p := range got {
 			start, stop := c.speech(p)
@@ -302,9 +308,10 @@ func (c *composer) clause(text string) ([]piece, bool) {
 }
 
 // voiceLine voices one line outside a compile, adding the clauses the pack
-// cannot say to missing.
-func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
-	l := newComposer(v).line(line)
+// cannot say to missing; with est, they are placed whole at an estimated
+// length.
+func voiceLine(v Voice, line string, missing map[string]bool, est func(string) int) ([]piece, int64) {
+	l := newComposer(v, est).line(line)
 	for _, m := range l.missing {
 		missing[m] = true
 	}
@@ -314,7 +321,9 @@ func voiceLine(v Voice, line string, missing map[string]bool) ([]piece, int64) {
 	return l.pieces, l.frames
 }
 
-var placeholder = regexp.MustCompile(`\{([a-z_]*)\}`)
+// Anything in braces is a placeholder, so {Rep} or {rep } is caught at load
+// instead of being spoken.
+var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
 
 var placeholders = []string{"rep", "reps", "set", "sets", "side", "exercise", "next", "seconds"}
 
@@ -329,25 +338,39 @@ func expand(s string, vars map[string]string) string {
 	})
 }
 
-// checkPlaceholders reports an unknown {name} in a spoken line.
-func checkPlaceholders(s string) error {
-	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
-		if !contains(placeholders, m[1]) {
-			return fmt.Errorf("unknown placeholder {%s}%s; known: {%s}", m[1], suggest(m[1], placeholders), strings.Join(placeholders, "}, {"))
+// checkPlaceholders reports an unknown {name} in a spoken line, and its
+// byte offset: a misspelt placeholder would otherwise be spoken aloud.
+func checkPlaceholders(s string) (int, error) {
+	for _, m := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+		name := s[m[2]:m[3]]
+		if contains(placeholders, name) {
+			continue
 		}
+		hint := ""
+		if c := strings.ToLower(strings.TrimSpace(name)); contains(placeholders, c) {
+			hint = fmt.Sprintf(" (did you mean {%s}?)", c)
+		} else if c := closest(name, placeholders); c != "" {
+			hint = fmt.Sprintf(" (did you mean {%s}?)", c)
+		}
+		return m[0], fmt.Errorf("unknown placeholder {%s}%s; the placeholders are {%s}", name, hint, strings.Join(placeholders, "}, {"))
 	}
-	return nil
+	return 0, nil
 }
 
 // MissingPhrasesError lists every clause of a routine that no pack can say.
 type MissingPhrasesError struct {
 	Routine string
+	File    string // the script, so the hint names what `coach voice bake` can find
 	Phrases []string
 }
 
 func (e *MissingPhrasesError) Error() string {
+	arg := e.File
+	if arg == "" || strings.HasPrefix(arg, BuiltinPrefix) {
+		arg = e.Routine
+	}
 	return fmt.Sprintf("%s: the voice pack has no prompt for %d phrase(s): %s (record them with: coach voice bake %s)",
-		e.Routine, len(e.Phrases), quoteList(e.Phrases), e.Routine)
+		e.Routine, len(e.Phrases), quoteList(e.Phrases), arg)
 }
 
 func quoteList(s []string) string {
@@ -378,7 +401,7 @@ func asMissing(err error, target **MissingPhrasesError) bool {
 // CanSay reports whether v can voice a line, whole or word by word.
 func CanSay(v Voice, line string) bool {
 	missing := map[string]bool{}
-	voiceLine(v, line, missing)
+	voiceLine(v, line, missing, nil)
 	return len(missing) == 0
 }
 
@@ -386,7 +409,7 @@ func CanSay(v Voice, line string) bool {
 // at frames from 0, and its length.
 func Line(v Voice, text string) ([]ClipAt, int64, error) {
 	missing := map[string]bool{}
-	pieces, n := voiceLine(v, text, missing)
+	pieces, n := voiceLine(v, text, missing, nil)
 	if len(missing) > 0 {
 		return nil, 0, fmt.Errorf("the voice pack cannot say %s", quoteList(sortedKeys(missing)))
 	}

@@ -14,6 +14,12 @@ type Timeline struct {
 	Exercises []ExercisePlan
 	Cues      []Cue
 	Segments  []Segment // contiguous, in order, covering [0, Length)
+	// Unrecorded lists the clauses no pack can say yet (compiled with
+	// Options.Estimate): their cues are marked and their lengths estimated.
+	Unrecorded []string
+	// Dropped holds the optional counts and announcements that found no
+	// room beside the required lines.
+	Dropped []Cue
 }
 
 // ExercisePlan is one exercise as it will be done in this session.
@@ -25,6 +31,7 @@ type ExercisePlan struct {
 	Sets      int
 	Reps      int
 	Sides     []Side
+	Alternate bool  // the sides take turns rep by rep
 	Hold      int64 // target hold per rep, frames (0 if none)
 	Variant   string
 	Equipment []string
@@ -41,6 +48,9 @@ type Cue struct {
 	Text     string
 	Clips    []ClipAt
 	Optional bool // a count or announcement that could have been dropped
+	// Unrecorded marks a line with a clause no pack can say yet; its
+	// length is an estimate.
+	Unrecorded bool
 }
 
 // ClipAt is one prompt of a cue at an absolute frame.

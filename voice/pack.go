@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -42,7 +41,25 @@ type ManifestEntry struct {
 
 const manifestName = "manifest.json"
 
-var safeFile = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,120}\.wav$`)
+// safeFile reports whether name is a plain file name a pack may hold:
+// ^[a-z0-9][a-z0-9._-]{0,120}\.wav$, checked byte by byte (a manifest
+// has hundreds of them; a regexp was a sixth of ReadManifest's time).
+func safeFile(name string) bool {
+	base, ok := strings.CutSuffix(name, ".wav")
+	if !ok || len(base) < 1 || len(base) > 121 {
+		return false
+	}
+	for i := 0; i < len(base); i++ {
+		c := base[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ReadManifest decodes a manifest strictly: unknown fields, bad file names
 // and duplicate phrases are errors naming the manifest.
@@ -67,7 +84,7 @@ func ReadManifest(r io.Reader, name string) (*Manifest, error) {
 		switch {
 		case c.Phrase == "" || coach.Key(c.Phrase) != c.Phrase:
 			return nil, fmt.Errorf("%s: clip %d: phrase %q is not a normalised key (want %q)", name, i+1, c.Phrase, coach.Key(c.Phrase))
-		case !safeFile.MatchString(c.File):
+		case !safeFile(c.File):
 			return nil, fmt.Errorf("%s: clip %q: file name %q must be a plain lower-case .wav name", name, c.Phrase, c.File)
 		case seen[c.Phrase]:
 			return nil, fmt.Errorf("%s: phrase %q is listed twice", name, c.Phrase)

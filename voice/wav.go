@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/go-audio/wav"
 )
@@ -31,7 +32,8 @@ const (
 
 // DecodeWAVFile decodes a WAV file; errors name the file.
 func DecodeWAVFile(path string) (samples []float32, rate, channels int, err error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
@@ -40,10 +42,26 @@ func DecodeWAVFile(path string) (samples []float32, rate, channels int, err erro
 	if err == nil && st.IsDir() {
 		return nil, 0, 0, fmt.Errorf("%s: is a folder, not a wav file", path)
 	}
+	if err == nil && !st.Mode().IsRegular() {
+		return nil, 0, 0, fmt.Errorf("%s: not a regular file (%s), not a wav file", path, fileKind(st.Mode()))
+	}
 	if err == nil && st.Size() > maxWAVSize {
 		return nil, 0, 0, fmt.Errorf("%s: too large (%d MiB) for a prompt", path, st.Size()>>20)
 	}
 	return DecodeWAV(f, path)
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }
 
 // DecodeWAV reads a WAV into mono float32 samples in [-1, 1], mixing stereo

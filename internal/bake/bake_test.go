@@ -338,14 +338,18 @@ func TestBakeFestivalCancel(t *testing.T) {
 		texts[i] = fmt.Sprintf("This is a long sentence to say, number %d, slowly and clearly.", i)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	start := time.Now()
+	var cancelled time.Time
 	_, err := Bake(ctx, Festival{}, texts, voice.DefaultRate, func(done, total int) {
 		if done == 2 {
+			cancelled = time.Now()
 			cancel()
 		}
 	})
+	require.False(t, cancelled.IsZero(), "two phrases were recorded")
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
-	assert.Less(t, time.Since(start), 4*time.Second, "stopped early")
+	// Timed from the cancel, not the start: festival's start-up on a
+	// loaded machine is no part of how quickly a cancel is obeyed.
+	assert.Less(t, time.Since(cancelled), 2*time.Second, "stopped early, not after all 40 phrases")
 }
 
 // BenchmarkBakeFestival50 records 50 new phrases with festival (one process

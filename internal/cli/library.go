@@ -32,6 +32,7 @@ func (a *app) userScriptsDir() string {
 type library struct {
 	routines []*coach.Routine
 	problems []error
+	shadows  map[string]string // id → a user's file that also has it
 }
 
 func (a *app) library(cmd *cobra.Command) (*library, error) {
@@ -39,7 +40,7 @@ func (a *app) library(cmd *cobra.Command) (*library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("built-in scripts: %w", err)
 	}
-	lib := &library{routines: builtin}
+	lib := &library{routines: builtin, shadows: map[string]string{}}
 	dirs := []string{}
 	if d := a.userScriptsDir(); d != "" {
 		dirs = append(dirs, d)
@@ -47,7 +48,7 @@ func (a *app) library(cmd *cobra.Command) (*library, error) {
 	extra, _ := cmd.Flags().GetStringSlice("scripts")
 	for _, d := range extra {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("--scripts %s: not a folder", d)
+			return nil, fmt.Errorf("--scripts %s: not a folder", quoteName(d))
 		}
 	}
 	dirs = append(dirs, extra...)
@@ -63,11 +64,12 @@ func (a *app) library(cmd *cobra.Command) (*library, error) {
 		for _, f := range files {
 			r, err := coach.LoadFile(f)
 			if err != nil {
-				lib.problems = append(lib.problems, err)
+				lib.problems = append(lib.problems, quoteNamesIn(err, f))
 				continue
 			}
 			if prev, dup := byID[r.ID]; dup {
-				lib.problems = append(lib.problems, fmt.Errorf("%s: routine id %q is already used by %s; rename one of them", f, r.ID, displaySource(prev)))
+				lib.shadows[r.ID] = f
+				lib.problems = append(lib.problems, fmt.Errorf("%s: routine id %q is already used by %s; rename one of them", quoteName(f), r.ID, displaySource(prev)))
 				continue
 			}
 			byID[r.ID] = r
@@ -81,7 +83,7 @@ func displaySource(r *coach.Routine) string {
 	if strings.HasPrefix(r.File, coach.BuiltinPrefix) {
 		return "the built-in " + strings.TrimPrefix(r.File, coach.BuiltinPrefix)
 	}
-	return r.File
+	return quoteName(r.File)
 }
 
 // sourceLabel is what `coach list` shows in its SOURCE column.
@@ -99,7 +101,8 @@ func isPath(arg string) bool {
 // routine finds a routine by id, or loads the file the argument names.
 func (a *app) routine(cmd *cobra.Command, arg string) (*coach.Routine, error) {
 	if isPath(arg) {
-		return coach.LoadFile(arg)
+		r, err := coach.LoadFile(arg)
+		return r, quoteNamesIn(err, arg)
 	}
 	lib, err := a.library(cmd)
 	if err != nil {
@@ -108,12 +111,16 @@ func (a *app) routine(cmd *cobra.Command, arg string) (*coach.Routine, error) {
 	var ids []string
 	for _, r := range lib.routines {
 		if r.ID == arg {
+			if f, ok := lib.shadows[arg]; ok {
+				// Never quietly pick one of two routines with one id.
+				fmt.Fprintf(a.std.Err, "coach: warning: %s also has the id %q and is ignored; using %s (rename one of them)\n", f, arg, displaySource(r))
+			}
 			return r, nil
 		}
 		ids = append(ids, r.ID)
 	}
 	for _, p := range lib.problems {
-		fmt.Fprintf(a.std.Err, "coach: warning: %v\n", strings.SplitN(p.Error(), "\n", 2)[0])
+		fmt.Fprintf(a.std.Err, "coach: warning: %s\n", escapeLine(strings.SplitN(p.Error(), "\n", 2)[0]))
 	}
 	return nil, fmt.Errorf("no routine %q%s; known: %s (or give a file path)", arg, coach.Suggest(arg, ids), strings.Join(ids, ", "))
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -52,36 +54,51 @@ exercises:
       - Sit tall in a chair.
     tips:                       # shown on the companion page
       - Keep your eyes level.
-    reps: 5
+    sets: 2                     # a rest of rest_between_sets between sets
+    reps: 5                     # per set (and per side, with sides)
     rep:                        # the timed phases of one rep
       - phase: move             # move, hold, breathe-in, breathe-out, release, rest
         duration: 3s
         say: Tuck your chin.
       - phase: hold
-        duration: 5s to 10s     # a range; --hold min|max|20s picks another length
+        duration: 5s to 10s     # a range; --hold min|max|7s picks another length in it
         default: 5s
         say: Hold.
       - phase: release
         duration: 3s
         say: Relax.
+    variants:                   # other ways to do it: coach run {{.ID}} --variant long-hold
+      long-hold:
+        name: Long hold
+        reps: 3                 # a variant may change sets, reps, rep, sides, setup, switch, tips
+        rep:
+          - phase: move
+            duration: 3s
+            say: Tuck your chin.
+          - phase: hold
+            duration: 20s
+            say: Hold.
+          - phase: release
+            duration: 3s
+            say: Relax.
 
   - id: side-tilt
     name: Side tilt
     setup:
       - Sit tall, with your shoulders down.
     reps: 3
-    sides: [left, right]        # every rep on the left, then on the right
-    switch: Turn to the other side.
+    sides: both                 # left then right; or [right], [left], alternate (taking turns), none
+    switch: Change sides.
     rep:
       - phase: breathe-out
-        duration: 4s
-        say: Breathe out, tilt your head to the side.
+        duration: 5s
+        say: Breathe out, and tilt your head.
       - phase: hold
         duration: 10s
         say: Hold.
       - phase: breathe-in
-        duration: 4s
-        say: Breathe in, bring your head up.
+        duration: 5s
+        say: Breathe in, and come back up.
 `))
 
 var wordSep = regexp.MustCompile(`[-_]+`)
@@ -91,7 +108,7 @@ func (a *app) newCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "new ID",
 		Short: "Write a commented voice script template into your scripts folder",
-		Long: `Write ID.yaml, a commented template that validates as it is, into your
+		Long: `Write ID.yaml, a commented template that validates as it is (for any id), into your
 scripts folder ($XDG_CONFIG_HOME/coach/scripts, else ~/.config/coach/scripts)
 or --dir. An existing file is never overwritten.`,
 		Args: exactArgs(1),
@@ -109,8 +126,12 @@ or --dir. An existing file is never overwritten.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("create scripts folder: %w", err)
 			}
-			if err := writeSchema(dir); err != nil {
+			note, err := writeSchema(dir)
+			if err != nil {
 				return err
+			}
+			if note != "" {
+				fmt.Fprintf(a.std.Err, "coach: %s\n", note)
 			}
 			file := filepath.Join(dir, id+".yaml")
 			title := strings.TrimSpace(wordSep.ReplaceAllString(id, " "))
@@ -122,7 +143,7 @@ or --dir. An existing file is never overwritten.`,
 			// O_EXCL: never replace what the user wrote, even in a race.
 			f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 			if errors.Is(err, os.ErrExist) {
-				return fmt.Errorf("%s already exists; coach never overwrites your scripts (pick another id or remove it)", file)
+				return fmt.Errorf("%s already exists; coach never overwrites your scripts (pick another id or remove it)", quoteName(file))
 			}
 			if err != nil {
 				return fmt.Errorf("write template: %w", err)
@@ -134,7 +155,7 @@ or --dir. An existing file is never overwritten.`,
 			if err := f.Close(); err != nil {
 				return fmt.Errorf("write template: %w", err)
 			}
-			fmt.Fprintf(a.std.Out, "wrote %s\nedit it, then: coach validate %s && coach plan %s\n", file, file, id)
+			fmt.Fprintf(a.std.Out, "wrote %s\nedit it, then: coach validate %s && coach plan %s\n", quoteName(file), quoteName(file), id)
 			return nil
 		},
 	}
@@ -142,14 +163,102 @@ or --dir. An existing file is never overwritten.`,
 	return cmd
 }
 
+// shippedSchemas are the SHA-256 sums of every voice-script.schema.json
+// coach has written before this one. A copy that matches one is coach's own,
+// untouched, and is brought up to date; any other content is the user's
+// (an edit, or a file of theirs by that name) and is kept. When the schema
+// changes, add the sum of the one it replaces here.
+var shippedSchemas = map[string]bool{
+	"a21a348284111ebe3fb39784561bf43786f705a10866dd976f4829f57fed22f9": true,
+	"b31c7c4b29bce47ebe8ca17c01cd835b352a3e2310013af090ed1e07688fd1bc": true,
+}
+
 // writeSchema keeps the schema the template points at beside the scripts.
-// It is coach's file, not the user's, so it is refreshed when it differs.
-func writeSchema(dir string) error {
+// It is written whole or not at all (a temporary file renamed into place),
+// never through a symbolic link, and never over a copy the user edited;
+// what it did not write it says in note ("" when all is well).
+func writeSchema(dir string) (note string, err error) {
 	path := filepath.Join(dir, schemaFile)
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, coach.Schema) {
+	st, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", writeNew(dir, path, coach.Schema)
+	case err != nil:
+		return "", fmt.Errorf("write schema: %w", err)
+	case st.Mode()&os.ModeSymlink != 0:
+		return fmt.Sprintf("kept %s: it is a link, and coach does not write through links (coach schema prints the schema)", quoteName(path)), nil
+	case !st.Mode().IsRegular():
+		return fmt.Sprintf("kept %s: it is %s, not a file (coach schema prints the schema)", quoteName(path), fileKind(st.Mode())), nil
+	}
+	old, err := readRegular(path, 4<<20)
+	if err != nil {
+		return "", fmt.Errorf("write schema: %w", err)
+	}
+	if bytes.Equal(old, coach.Schema) {
+		return "", nil
+	}
+	if sum := sha256.Sum256(old); !shippedSchemas[hex.EncodeToString(sum[:])] {
+		return fmt.Sprintf("kept your edited %s (coach schema prints this version's)", quoteName(path)), nil
+	}
+	return "", replaceFile(dir, path, coach.Schema)
+}
+
+// tempIn writes b to a new temporary file in dir (created with O_EXCL, so
+// never through a link planted at its name) and returns its name.
+func tempIn(dir string, b []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "."+schemaFile+".*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// writeNew puts b at path, which did not exist: linked into place, so a
+// file that appeared there meanwhile is kept (rename where the file system
+// has no hard links).
+func writeNew(dir, path string, b []byte) error {
+	tmp, err := tempIn(dir, b)
+	if err != nil {
+		return fmt.Errorf("write schema: %w", err)
+	}
+	defer os.Remove(tmp)
+	err = os.Link(tmp, path)
+	if errors.Is(err, os.ErrExist) {
 		return nil
 	}
-	if err := os.WriteFile(path, coach.Schema, 0o644); err != nil {
+	if err != nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("write schema: %w", err)
+	}
+	return nil
+}
+
+// replaceFile puts b at path in one step: a reader sees the old file or
+// the new one, never half of one, and a link at path is replaced, not
+// followed.
+func replaceFile(dir, path string, b []byte) error {
+	tmp, err := tempIn(dir, b)
+	if err != nil {
+		return fmt.Errorf("write schema: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write schema: %w", err)
 	}
 	return nil

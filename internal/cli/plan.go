@@ -19,6 +19,7 @@ type planFlags struct {
 	variant string
 	pace    float64
 	checkin bool
+	force   bool
 }
 
 func (f *planFlags) add(cmd *cobra.Command) {
@@ -26,7 +27,8 @@ func (f *planFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.reps, "reps", 0, "use `N` reps for every exercise")
 	cmd.Flags().StringVar(&f.hold, "hold", "", "hold length where the script gives a range: min, max or a `DURATION` such as 20s")
 	cmd.Flags().StringVar(&f.variant, "variant", "", "use the variant `NAME` where an exercise has it")
-	cmd.Flags().Float64Var(&f.pace, "pace", 0, "stretch movement and breathing by `FACTOR` (1.5 = slower)")
+	cmd.Flags().Float64Var(&f.pace, "pace", 0, fmt.Sprintf("stretch movement and breathing by `FACTOR`, %g to %g (1.5 = slower)", coach.MinPace, coach.MaxPace))
+	cmd.Flags().BoolVar(&f.force, "force", false, "allow a --hold DURATION outside the hold range the script prescribes")
 }
 
 func (f *planFlags) options() (coach.Options, error) {
@@ -40,7 +42,7 @@ func (f *planFlags) options() (coach.Options, error) {
 	if f.pace < 0 {
 		return coach.Options{}, usageError{fmt.Errorf("--pace must be positive")}
 	}
-	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin}, nil
+	return coach.Options{Only: f.only, Reps: f.reps, Hold: hold, Variant: f.variant, Pace: f.pace, CheckIn: f.checkin, ForceHold: f.force}, nil
 }
 
 // compiled is a routine compiled with the command's flags, with the pack
@@ -51,7 +53,9 @@ type compiled struct {
 	pack    *voice.Pack
 }
 
-// compile resolves a routine argument and compiles it with the flags.
+// compile resolves a routine argument and compiles it with the flags, for
+// showing: lines no pack can say yet are placed at an estimated length and
+// marked, so a routine is seen before it is recorded.
 func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*compiled, error) {
 	opt, err := f.options()
 	if err != nil {
@@ -65,11 +69,43 @@ func (a *app) compile(cmd *cobra.Command, arg string, f *planFlags) (*compiled, 
 	if err != nil {
 		return nil, err
 	}
+	opt.Estimate = true
 	tl, err := coach.Compile(r, pack, opt)
 	if err != nil {
 		return nil, err
 	}
 	return &compiled{tl: tl, routine: r, pack: pack}, nil
+}
+
+// compileToPlay is compile for run and render: it first records what no
+// pack can say yet, then compiles again with the real lengths, so the
+// timing is checked against what will be heard.
+func (a *app) compileToPlay(cmd *cobra.Command, arg string, f *planFlags) (*compiled, error) {
+	c, err := a.compile(cmd, arg, f)
+	if err != nil {
+		return nil, err
+	}
+	opt, _ := f.options()
+	for _, whole := range []bool{false, true} {
+		if len(c.tl.Unrecorded) == 0 {
+			break
+		}
+		if err := a.recordMissing(cmd.Context(), arg, c.routine, c.tl.Unrecorded, whole); err != nil {
+			return nil, err
+		}
+		if c.pack, err = a.pack(); err != nil {
+			return nil, err
+		}
+		opt.Estimate = true
+		if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
+			return nil, err
+		}
+	}
+	opt.Estimate = false
+	if c.tl, err = coach.Compile(c.routine, c.pack, opt); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (a *app) planCmd() *cobra.Command {
@@ -91,7 +127,7 @@ func (a *app) planCmd() *cobra.Command {
 			if asJSON {
 				return tl.WriteJSON(a.std.Out)
 			}
-			if err := tl.WriteText(a.std.Out); err != nil {
+			if err := tl.WriteText(newTextWriter(a.std.Out)); err != nil {
 				return err
 			}
 			if preview {
@@ -133,7 +169,7 @@ func (a *app) listCmd() *cobra.Command {
 			for _, f := range args {
 				r, err := coach.LoadFile(f)
 				if err != nil {
-					problems = append(problems, err)
+					problems = append(problems, quoteNamesIn(err, f))
 					continue
 				}
 				routines = append(routines, r)
@@ -145,9 +181,9 @@ func (a *app) listCmd() *cobra.Command {
 			entries := []listEntry{}
 			for _, r := range routines {
 				e := listEntry{ID: r.ID, Title: r.Title, Exercises: len(r.Exercises), Source: sourceLabel(r)}
-				tl, err := coach.Compile(r, pack, coach.Options{})
+				tl, err := coach.Compile(r, pack, coach.Options{Estimate: true})
 				if err != nil {
-					problems = append(problems, fmt.Errorf("%s: %s", r.File, firstLine(err)))
+					problems = append(problems, fmt.Errorf("%s: %s", quoteName(r.File), firstLine(quoteNamesIn(err, r.File))))
 					e.DurationMS = -1
 				} else {
 					e.DurationMS = tl.MS(tl.Length)
@@ -161,7 +197,7 @@ func (a *app) listCmd() *cobra.Command {
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
+				tw := tabwriter.NewWriter(newTextWriter(a.std.Out), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tTITLE\tEXERCISES\tLENGTH\tSOURCE")
 				for _, e := range entries {
 					length := "?"
@@ -169,7 +205,7 @@ func (a *app) listCmd() *cobra.Command {
 						s := (e.DurationMS + 500) / 1000
 						length = fmt.Sprintf("%d:%02d", s/60, s%60)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Title, e.Exercises, length, e.Source)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", escapeLine(e.ID), escapeLine(e.Title), e.Exercises, length, quoteName(e.Source))
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -177,7 +213,7 @@ func (a *app) listCmd() *cobra.Command {
 			}
 			for _, p := range problems {
 				for _, line := range strings.Split(p.Error(), "\n") {
-					fmt.Fprintf(a.std.Err, "coach: %s\n", line)
+					fmt.Fprintf(a.std.Err, "coach: %s\n", escapeLine(line))
 				}
 			}
 			if len(problems) > 0 {

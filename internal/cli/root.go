@@ -71,7 +71,7 @@ func MainContext(ctx context.Context, args []string, std IO) (code int) {
 		return ExitFailure
 	}
 	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(std.Err, "coach: %s\n", line)
+		fmt.Fprintf(std.Err, "coach: %s\n", escapeLine(line))
 	}
 	return ExitFailure
 }

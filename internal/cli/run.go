@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/coach-dev/coach/coach"
@@ -65,7 +67,7 @@ type prepared struct {
 }
 
 func (a *app) prepare(cmd *cobra.Command, arg string, f *planFlags) (*prepared, error) {
-	c, err := a.compile(cmd, arg, f)
+	c, err := a.compileToPlay(cmd, arg, f)
 	if err != nil {
 		return nil, err
 	}
@@ -125,18 +127,22 @@ same samples a live session plays, for a phone or a speaker.`,
 // render writes through a temporary file renamed into place, so a failed or
 // interrupted render never leaves half a WAV under the user's name.
 func (a *app) render(ctx context.Context, p *prepared, out string) error {
+	// Ctrl-C or SIGTERM would end the process before the deferred Remove:
+	// they end the render instead, which removes the temporary file.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".coach-render-*.wav")
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	w := voice.NewWAVWriter(tmp, p.tl.Rate)
+	w := voice.NewWAVWriter(ctxFile{tmp, ctx}, p.tl.Rate)
 	start := time.Now()
 	last := start
 	progress := func(done, total int64) {
 		if now := time.Now(); now.Sub(last) >= 500*time.Millisecond || done == total {
 			last = now
-			fmt.Fprintf(a.std.Err, "\rrendering %s: %3d%%", filepath.Base(out), done*100/total)
+			fmt.Fprintf(a.std.Err, "\rrendering %s: %3d%%", quoteName(filepath.Base(out)), done*100/total)
 			if done == total {
 				fmt.Fprintln(a.std.Err)
 			}
@@ -144,7 +150,11 @@ func (a *app) render(ctx context.Context, p *prepared, out string) error {
 	}
 	if err := voice.RenderWAV(p.mixer, w, 4096, progress); err != nil {
 		tmp.Close()
-		return fmt.Errorf("render %s: %w", out, err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(a.std.Err)
+			return fmt.Errorf("render interrupted; %s was not written", quoteName(out))
+		}
+		return fmt.Errorf("render %s: %w", quoteName(out), err)
 	}
 	if err := w.Close(); err != nil {
 		tmp.Close()
@@ -156,8 +166,22 @@ func (a *app) render(ctx context.Context, p *prepared, out string) error {
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	fmt.Fprintf(a.std.Out, "wrote %s: %s of audio in %s\n", out, p.tl.Short(p.tl.Length), time.Since(start).Round(time.Millisecond))
-	return ctx.Err()
+	fmt.Fprintf(a.std.Out, "wrote %s: %s of audio in %s\n", quoteName(out), p.tl.Short(p.tl.Length), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// ctxFile is a file whose writes fail once ctx ends, so a render stops at
+// its next chunk.
+type ctxFile struct {
+	*os.File
+	ctx context.Context
+}
+
+func (f ctxFile) Write(b []byte) (int, error) {
+	if err := f.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return f.File.Write(b)
 }
 
 // runHelp is run's long help, its keys from the control table.

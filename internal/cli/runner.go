@@ -88,7 +88,7 @@ func (a *app) runSession(ctx context.Context, p *prepared, f *runFlags) (err err
 			r.view.Log("coach: " + msg)
 			return
 		}
-		fmt.Fprintln(a.std.Err, "coach: "+msg)
+		fmt.Fprintln(a.std.Err, "coach: "+escapeLine(msg))
 	})
 	r.sess.OnState(r.view.State)
 	r.view.Keys(r.sess.Send)
@@ -174,7 +174,7 @@ func (r *runner) warn(msg string) {
 	fn := r.warnFn
 	r.warnMu.Unlock()
 	if fn == nil {
-		fmt.Fprintln(r.a.std.Err, "coach: "+msg)
+		fmt.Fprintln(r.a.std.Err, "coach: "+escapeLine(msg))
 		return
 	}
 	fn(msg)
@@ -317,7 +317,10 @@ func (r *runner) startCompanion(ctx context.Context) error {
 		}
 	}
 	if r.f.open {
-		openBrowser(srv.URL())
+		// Never the token: a command line is public in ps.
+		if u, err := srv.OpenURL(); err == nil {
+			openBrowser(u)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -43,25 +44,30 @@ func startCoach(t *testing.T, args ...string) *liveCoach {
 	require.NoError(t, cmd.Start())
 	c := &liveCoach{cmd: cmd, db: db, lines: make(chan string, 4096), exit: make(chan error, 1)}
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.out = append(c.out, sc.Text())
-			c.mu.Unlock()
-			select {
-			case c.lines <- sc.Text():
-			default:
-			}
-		}
-		close(c.lines)
+		c.read(stdout)
 		c.exit <- cmd.Wait()
 	}()
 	t.Cleanup(func() { cmd.Process.Kill() })
 	return c
 }
 
+// read collects coach's output lines until it closes.
+func (c *liveCoach) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		c.mu.Lock()
+		c.out = append(c.out, sc.Text())
+		c.mu.Unlock()
+		select {
+		case c.lines <- sc.Text():
+		default:
+		}
+	}
+	close(c.lines)
+}
+
 // waitLine reads lines until one contains text.
-func (c *liveCoach) waitLine(t *testing.T, text string) string {
+func (c *liveCoach) waitLine(t testing.TB, text string) string {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
@@ -109,7 +115,7 @@ type summaryMsg struct {
 	} `json:"history"`
 }
 
-func openPage(t *testing.T, c *liveCoach) *page {
+func openPage(t testing.TB, c *liveCoach) *page {
 	t.Helper()
 	line := c.waitLine(t, "Companion page: ")
 	u, err := url.Parse(strings.TrimSpace(strings.TrimPrefix(line, "Companion page: ")))
@@ -162,12 +168,12 @@ func (p *page) state() coach.State {
 	return p.last
 }
 
-func (p *page) send(t *testing.T, cmd coach.Command) {
+func (p *page) send(t testing.TB, cmd coach.Command) {
 	t.Helper()
 	require.NoError(t, p.conn.WriteJSON(map[string]string{"type": "command", "command": string(cmd)}))
 }
 
-func (p *page) waitState(t *testing.T, what string, ok func(coach.State) bool) coach.State {
+func (p *page) waitState(t testing.TB, what string, ok func(coach.State) bool) coach.State {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/coach-dev/coach/coach"
@@ -90,7 +93,7 @@ func (a *app) voiceCheckCmd() *cobra.Command {
 			fmt.Fprintf(a.std.Out, "%s: %d phrases: %d with their own prompt, %d said word by word, %d missing\n",
 				r.ID, len(st.own)+len(st.wordByWord)+len(st.missing), len(st.own), len(st.wordByWord), len(st.missing))
 			if len(st.missing)+len(st.wordByWord) > 0 {
-				fmt.Fprintf(a.std.Out, "record them with: coach voice bake %s\n", args[0])
+				fmt.Fprintf(a.std.Out, "record them with: coach voice bake %s\n", quoteName(args[0]))
 			}
 			if len(st.missing) > 0 {
 				return errQuiet
@@ -112,11 +115,13 @@ to choose), trimmed and normalised to match the default pack, into your pack.
 Prompts already in your pack are kept unless --force.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, _, st, err := a.clauses(cmd, args[0])
+			r, pack, st, err := a.clauses(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			todo := append(append([]string{}, st.missing...), st.wordByWord...)
+			// A line with placeholders records its own words once, not
+			// once per number it is said with.
+			todo := append(r.Recordings(pack, st.missing), st.wordByWord...)
 			if force {
 				todo = append(todo, a.userPhrases(st.own)...)
 			}
@@ -142,9 +147,9 @@ Prompts already in your pack are kept unless --force.`,
 			}
 			written, skipped, err := voice.SaveDir(dir, e.Name(), clips, force)
 			if err != nil {
-				return fmt.Errorf("save prompts in %s: %w", dir, err)
+				return fmt.Errorf("save prompts in %s: %w", quoteName(dir), quoteNamesIn(err, dir))
 			}
-			fmt.Fprintf(a.std.Out, "recorded %d prompts into %s", len(written), dir)
+			fmt.Fprintf(a.std.Out, "recorded %d prompts into %s", len(written), quoteName(dir))
 			if len(skipped) > 0 {
 				fmt.Fprintf(a.std.Out, "; kept %d you already had (--force replaces them)", len(skipped))
 			}
@@ -199,14 +204,18 @@ type importItem struct{ file, text string }
 func (a *app) importVoice(dir string, force bool) error {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
-		return fmt.Errorf("import: %s is not a folder", dir)
+		return fmt.Errorf("import: %s is not a folder", quoteName(dir))
 	}
 	var items []importItem
 	mpath := filepath.Join(dir, "manifest.json")
-	if b, err := os.ReadFile(mpath); err == nil {
+	b, err := readRegular(mpath, maxImportManifest)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("import: %w", quoteNamesIn(err, mpath))
+	}
+	if err == nil {
 		m, err := readImportManifest(b, mpath)
 		if err != nil {
-			return err
+			return quoteNamesIn(err, mpath)
 		}
 		for _, c := range m.Clips {
 			text := c.Text
@@ -224,24 +233,24 @@ func (a *app) importVoice(dir string, force bool) error {
 		}
 	}
 	if len(items) == 0 {
-		return fmt.Errorf("import: no WAV files in %s", dir)
+		return fmt.Errorf("import: no WAV files in %s", quoteName(dir))
 	}
 	var clips []*voice.Clip
 	var problems []string
 	for _, it := range items {
 		c, err := bake.Prepare(it.file, it.text, voice.DefaultRate)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, quoteNamesIn(err, it.file).Error())
 			continue
 		}
 		if c.Phrase == "" {
-			problems = append(problems, fmt.Sprintf("%s: no phrase in its name", it.file))
+			problems = append(problems, fmt.Sprintf("%s: no phrase in its name", quoteName(it.file)))
 			continue
 		}
 		clips = append(clips, c)
 	}
 	for _, p := range problems {
-		fmt.Fprintf(a.std.Err, "coach: not imported: %s\n", p)
+		fmt.Fprintf(a.std.Err, "coach: not imported: %s\n", escapeLine(p))
 	}
 	if len(clips) == 0 {
 		return errQuiet
@@ -249,9 +258,9 @@ func (a *app) importVoice(dir string, force bool) error {
 	out := a.userPackDir()
 	written, skipped, err := voice.SaveDir(out, "recorded", clips, force)
 	if err != nil {
-		return fmt.Errorf("import into %s: %w", out, err)
+		return fmt.Errorf("import into %s: %w", quoteName(out), quoteNamesIn(err, out))
 	}
-	fmt.Fprintf(a.std.Out, "imported %d prompts into %s", len(written), out)
+	fmt.Fprintf(a.std.Out, "imported %d prompts into %s", len(written), quoteName(out))
 	if len(skipped) > 0 {
 		fmt.Fprintf(a.std.Out, "; kept %d you already had (--force replaces them): %s", len(skipped), strings.Join(skipped, ", "))
 	}
@@ -260,6 +269,54 @@ func (a *app) importVoice(dir string, force bool) error {
 		return errQuiet
 	}
 	return nil
+}
+
+// maxImportManifest bounds the manifest of recordings to import: a few
+// hundred clips take a few tens of KiB.
+const maxImportManifest = 1 << 20
+
+// readRegular reads a regular file of at most limit bytes. Anything else is
+// refused at once: opening a FIFO for reading waits for a writer, forever
+// if none comes, and a device may never end.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file; only files are read", path, fileKind(st.Mode()))
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB", path, limit>>10)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB", path, limit>>10)
+	}
+	return b, nil
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // readImportManifest reads a manifest whose clips may omit frames and
@@ -305,7 +362,7 @@ func (a *app) voiceListCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(rows)
 			}
-			tw := tabwriter.NewWriter(a.std.Out, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(newTextWriter(a.std.Out), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PHRASE\tPACK\tLENGTH")
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%.2fs\n", r.Phrase, r.Pack, r.Secs)

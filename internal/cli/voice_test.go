@@ -59,7 +59,7 @@ func TestWriteYourOwnRoutine(t *testing.T) {
 			r = run(t, env, "run", "neck-stretches", "--only", "chin-tuck", "--no-audio", "--speed", "200", "--companion", "off")
 			require.Equal(t, 0, r.code, r.err)
 			assert.Contains(t, r.out, "Session finished — ")
-			assert.Contains(t, r.out, "1 of 1 exercises, 5 of 5 reps")
+			assert.Contains(t, r.out, "1 of 1 exercises, 10 of 10 reps")
 
 			r = run(t, env, "voice", "list", "--json")
 			require.Equal(t, 0, r.code)

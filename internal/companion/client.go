@@ -3,6 +3,7 @@ package companion
 import (
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coach-dev/coach/coach"
 	"github.com/gorilla/websocket"
@@ -172,11 +173,22 @@ func (c *client) readPump(ctl func() Controller) {
 		return c.conn.SetReadDeadline(time.Now().Add(c.t.pongWait))
 	})
 	for {
-		_, data, err := c.conn.ReadMessage()
+		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
 			return
 		}
 		c.conn.SetReadDeadline(time.Now().Add(c.t.pongWait))
+		// A command is JSON in a text frame. gorilla checks neither the
+		// frame's type nor that a text frame is UTF-8 (RFC 6455 says to
+		// fail the connection with 1007), so both are checked here.
+		switch {
+		case kind != websocket.TextMessage:
+			c.refuse(websocket.CloseUnsupportedData, "commands are JSON text frames")
+			return
+		case !utf8.Valid(data):
+			c.refuse(websocket.CloseInvalidFramePayloadData, "a text frame that is not UTF-8")
+			return
+		}
 		cmd, err := decodeCommand(data)
 		if err != nil {
 			c.sendError(err.Error())
@@ -184,6 +196,19 @@ func (c *client) readPump(ctl func() Controller) {
 		}
 		if k := ctl(); k == nil || !k.Send(cmd) {
 			c.sendError("the session is not taking commands right now; try again")
+		}
+	}
+}
+
+// refuse closes the connection with a close code and reason, then reads
+// (and drops) what the page still sends for a moment, so the page gets the
+// close frame instead of a reset.
+func (c *client) refuse(code int, reason string) {
+	c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.t.writeWait))
+	c.conn.SetReadDeadline(time.Now().Add(time.Second))
+	for {
+		if _, _, err := c.conn.NextReader(); err != nil {
+			return
 		}
 	}
 }

@@ -122,18 +122,25 @@ func TestThousandClientsAndANonReader(t *testing.T) {
 	assert.Less(t, took, 10*time.Second)
 	assert.Equal(t, 1001, s.Clients(), "states alone never evict a page: a slow one gets the latest")
 
-	// States a little apart each reach every page.
+	// A state the pages have time to take before the next is never
+	// coalesced away: each of five reaches every page, in order. (Each is
+	// published once every page has the one before: a fixed gap was too
+	// short for 1,000 pages on a loaded machine under the race detector.)
 	got := make([][]uint64, len(clients))
+	var have [206]atomic.Int64
 	for i, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				m, err := readMsg(c, 5*time.Second)
+				m, err := readMsg(c, 20*time.Second)
 				if !assert.NoError(t, err) {
 					return
 				}
 				got[i] = append(got[i], m.Seq)
+				if m.Seq >= 201 && m.Seq <= 205 {
+					have[m.Seq].Add(1)
+				}
 				if m.Seq == 205 {
 					return
 				}
@@ -142,7 +149,8 @@ func TestThousandClientsAndANonReader(t *testing.T) {
 	}
 	for seq := uint64(201); seq <= 205; seq++ {
 		s.Publish(stateN(seq))
-		time.Sleep(150 * time.Millisecond)
+		require.Eventually(t, func() bool { return have[seq].Load() == int64(len(clients)) }, 20*time.Second, time.Millisecond,
+			"state %d reached %d of %d pages", seq, have[seq].Load(), len(clients))
 	}
 	wg.Wait()
 	for i := range got {

@@ -1,10 +1,14 @@
 package companion
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +31,17 @@ func do(t *testing.T, s *Server, method, path, host string, header http.Header) 
 	if host != "" {
 		req.Host = host
 	}
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	resp, err := noRedirects.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// noRedirects is a client that shows a redirect rather than following it.
+var noRedirects = &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
 
 // handshake dials /ws with the given Host and Origin and returns the
 // status (101 on success).
@@ -77,6 +86,10 @@ func TestHostAndOrigin(t *testing.T) {
 		{"upper case", "LOCALHOST:" + port, "http://localhost:" + port, 200, 101},
 		{"not a browser (no Origin)", self, "", 200, 101},
 		{"DNS rebinding", "evil.example:" + port, "http://evil.example:" + port, 421, 421},
+		{"our address, another port", "127.0.0.1:1", "", 421, 421},
+		{"our name, another port", "localhost:" + strconv.Itoa(portOf(t, s.Addr())+1), "http://localhost:" + port, 421, 421},
+		{"our name, no port (port 80)", "localhost", "", 421, 421},
+		{"our address, port with a leading zero", "127.0.0.1:0" + port, "", 421, 421},
 		{"rebinding, our address as a subdomain", "127.0.0.1.evil.example:" + port, "", 421, 421},
 		{"cross-origin page", self, "http://evil.example", 200, 403},
 		{"cross-origin, another port here", self, "http://127.0.0.1:1", 200, 403},
@@ -146,8 +159,9 @@ func TestLANModeNeedsTheToken(t *testing.T) {
 		{"upper-cased token", "?token=" + strings.ToUpper(tok), nil, 401},
 		{"wrong cookie", "", cookie("wrong"), 401},
 		{"another server's cookie name", "", http.Header{"Cookie": {"coach_token_1=" + tok}}, 401},
-		{"right token", "?token=" + tok, nil, 200},
+		{"right token: to the cookie, and away from the address", "?token=" + tok, nil, 303},
 		{"right cookie", "", cookie(tok), 200},
+		{"right cookie, wrong token in the address", "?token=wrong", cookie(tok), 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +171,7 @@ func TestLANModeNeedsTheToken(t *testing.T) {
 				assert.NotContains(t, body, tok, "a refusal never leaks the token")
 			}
 			ws := handshake(t, s, strings.TrimPrefix(tt.query, "?"), "", "", tt.header)
-			if tt.code == 200 {
+			if tt.code == 200 || tt.code == 303 {
 				assert.Equal(t, 101, ws, "websocket")
 			} else {
 				assert.Equal(t, tt.code, ws, "websocket")
@@ -165,21 +179,26 @@ func TestLANModeNeedsTheToken(t *testing.T) {
 		})
 	}
 
-	// The token in the URL sets a cookie, so the page's own websocket and
-	// reloads work without it in the address bar.
-	resp, err := http.Get("http://" + local(s) + "/?token=" + tok)
+	// The token in the URL sets a cookie and sends the browser to the same
+	// address without the token, so it leaves the address bar and history;
+	// the page's own websocket and reloads work with the cookie.
+	resp, err := noRedirects.Get("http://" + local(s) + "/?token=" + tok)
 	require.NoError(t, err)
 	resp.Body.Close()
-	var set *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == s.cookie {
-			set = c
-		}
-	}
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/", resp.Header.Get("Location"))
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	set := tokenCookie(resp, s.cookie)
 	require.NotNil(t, set)
 	assert.Equal(t, tok, set.Value)
 	assert.True(t, set.HttpOnly)
 	assert.Equal(t, http.SameSiteStrictMode, set.SameSite)
+	// Other parts of the address stay.
+	resp, err = noRedirects.Get("http://" + local(s) + "/app.js?v=2&token=" + tok + "&w=a%20b")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/app.js?v=2&w=a+b", resp.Header.Get("Location"))
 
 	// The token does not excuse a foreign Host or Origin.
 	code, _ := do(t, s, "GET", "/?token="+tok, "evil.example", nil)
@@ -195,13 +214,95 @@ func TestLANModeNeedsTheToken(t *testing.T) {
 	}
 }
 
+// tokenCookie is the cookie named name that resp sets, or nil.
+func tokenCookie(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// TestOpenURLIsOneTime: --open hands the browser a link with a nonce, not
+// the token (a command line is public in ps); it works once, within its
+// life, and then the page runs on the cookie.
+func TestOpenURLIsOneTime(t *testing.T) {
+	s := startServer(t, Options{Addr: "0.0.0.0:0"}, nil)
+	open, err := s.OpenURL()
+	require.NoError(t, err)
+	assert.NotContains(t, open, s.Token())
+	u, err := url.Parse(open)
+	require.NoError(t, err)
+	assert.Regexp(t, `^/open/[0-9a-f]{32}$`, u.Path)
+	other, err := s.OpenURL()
+	require.NoError(t, err)
+	assert.NotEqual(t, open, other, "each link is new")
+
+	path := u.Path
+	resp, err := noRedirects.Get("http://" + local(s) + path)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/", resp.Header.Get("Location"))
+	set := tokenCookie(resp, s.cookie)
+	require.NotNil(t, set, "the link sets the cookie")
+	assert.Equal(t, s.Token(), set.Value)
+	code, _ := do(t, s, "GET", "/", "", http.Header{"Cookie": {s.cookie + "=" + set.Value}})
+	assert.Equal(t, 200, code, "the page, on the cookie")
+
+	code, body := do(t, s, "GET", path, "", nil)
+	assert.Equal(t, 401, code, "a second use")
+	assert.NotContains(t, body, s.Token())
+	code, _ = do(t, s, "GET", "/open/"+strings.Repeat("0", 32), "", nil)
+	assert.Equal(t, 401, code, "a made-up link")
+	code, _ = do(t, s, "GET", "/open/", "", nil)
+	assert.Equal(t, 401, code, "no nonce")
+
+	// An unused link expires.
+	late, err := s.OpenURL()
+	require.NoError(t, err)
+	s.nonceMu.Lock()
+	for i := range s.nonces {
+		s.nonces[i].expires = time.Now().Add(-time.Second)
+	}
+	s.nonceMu.Unlock()
+	lu, _ := url.Parse(late)
+	code, _ = do(t, s, "GET", lu.Path, "", nil)
+	assert.Equal(t, 401, code, "an expired link")
+
+	// Without a token there is nothing to hide: the page's own address.
+	plain := startServer(t, Options{}, nil)
+	open, err = plain.OpenURL()
+	require.NoError(t, err)
+	assert.Equal(t, plain.URL(), open)
+}
+
+func TestMalformedPathIs400(t *testing.T) {
+	s := startServer(t, Options{}, nil)
+	for _, p := range []string{"/%ff", "/%c0%af", "/app.js%ff", "/%00", "/a%0ab", "/%1b[2J", "/%7f"} {
+		c, err := net.Dial("tcp", s.Addr())
+		require.NoError(t, err)
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", p, s.Addr())
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, p)
+		resp.Body.Close()
+		c.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, p)
+	}
+	for _, p := range []string{"/nothing-here", "/app.js/x", "/..%2f..%2fetc%2fpasswd"} {
+		code, _ := do(t, s, "GET", p, "", nil)
+		assert.Equal(t, 404, code, p)
+	}
+}
+
 func TestLoopbackWithAGivenTokenEnforcesIt(t *testing.T) {
 	s := startServer(t, Options{Token: "s3cret"}, nil)
 	assert.False(t, s.LAN())
 	code, _ := do(t, s, "GET", "/", "", nil)
 	assert.Equal(t, 401, code)
 	code, _ = do(t, s, "GET", "/?token=s3cret", "", nil)
-	assert.Equal(t, 200, code)
+	assert.Equal(t, 303, code)
 
 	plain := startServer(t, Options{}, nil)
 	assert.Empty(t, plain.Token(), "loopback needs no token by default")
@@ -235,10 +336,6 @@ func TestFrames(t *testing.T) {
 		assert.Equal(t, typeError, m.Type, tt.send)
 		assert.Contains(t, m.Message, tt.want, tt.send)
 	}
-	// Binary frames are read the same way.
-	require.NoError(t, c.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0x00}))
-	assert.Equal(t, typeError, read(t, c).Type)
-
 	// The connection stayed: commands still work, exactly the keyboard's.
 	for _, cmd := range []string{"resume", "toggle", "next", "back", "repeat", "pain", "rate-4", "stop"} {
 		require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(`{"type":"command","command":"`+cmd+`"}`)))
@@ -265,6 +362,39 @@ func TestFrames(t *testing.T) {
 	assert.True(t, websocket.IsCloseError(err, websocket.CloseMessageTooBig), "closed with 1009: %v", err)
 	assert.Len(t, ctl.got(), len(want)+1)
 	waitClients(t, s, 0)
+}
+
+// TestFramesThatAreNoCommands: a command is JSON text. A binary frame is
+// refused with 1003 and invalid UTF-8 with 1007 (RFC 6455 8.1), and neither
+// reaches the session.
+func TestFramesThatAreNoCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		kind int
+		data []byte
+		code int
+	}{
+		{"binary", websocket.BinaryMessage, []byte{0xff, 0x00}, websocket.CloseUnsupportedData},
+		{"a command in a binary frame", websocket.BinaryMessage, []byte(`{"type":"command","command":"stop"}`), websocket.CloseUnsupportedData},
+		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"command\",\"command\":\"stop\xff\"}"), websocket.CloseInvalidFramePayloadData},
+		{"a lone surrogate", websocket.TextMessage, []byte("\xed\xa0\x80"), websocket.CloseInvalidFramePayloadData},
+		{"overlong encoding", websocket.TextMessage, []byte("\xc0\xaf"), websocket.CloseInvalidFramePayloadData},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctl := &fakeController{}
+			s := startServer(t, Options{Controller: ctl}, nil)
+			c := dial(t, s, nil)
+			require.NoError(t, c.WriteMessage(tt.kind, tt.data))
+			var err error
+			for err == nil {
+				_, err = readMsg(c, 5*time.Second)
+			}
+			assert.True(t, websocket.IsCloseError(err, tt.code), "closed with %d: %v", tt.code, err)
+			assert.Empty(t, ctl.got(), "nothing reached the session")
+			waitClients(t, s, 0)
+		})
+	}
 }
 
 func TestBusySessionSaysSo(t *testing.T) {

@@ -63,8 +63,12 @@ type Server struct {
 	cookie string
 	lan    bool
 	hosts  hostSet
-	ctl    atomic.Pointer[controllerBox]
-	up     websocket.Upgrader
+	port   string // the bound port; a Host header must name it
+
+	nonceMu sync.Mutex
+	nonces  []nonce // OpenURL's one-time links
+	ctl     atomic.Pointer[controllerBox]
+	up      websocket.Upgrader
 
 	started   atomic.Bool
 	closing   chan struct{}
@@ -113,6 +117,7 @@ func newServer(opt Options, t timing) (*Server, error) {
 		}
 	}
 	_, boundPort, _ := net.SplitHostPort(ln.Addr().String())
+	s.port = boundPort
 	s.cookie = "coach_token_" + boundPort // cookies ignore ports; two servers must not share one
 	s.hub = newHub(t)
 	if opt.Hello.Controls == nil {

@@ -1,6 +1,8 @@
 package term
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,5 +35,53 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 		DecodeKeys([]byte(title + name + caption))
+	})
+}
+
+// FuzzDecodeKeys: any bytes a terminal may send decode to commands of the
+// key map only, one per mapped key at most; outside escape sequences every
+// mapped byte is its command, and a complete escape sequence in front
+// changes nothing.
+func FuzzDecodeKeys(f *testing.F) {
+	for _, s := range []string{" ", "nbrhq", "\x03", "07t", "\x1b[A", "\x1bOP", "\x1b[15~", "\x1b[1;5A", "\x1bq", "\x1b",
+		"n\x1b[Bq", "é日", "\x1b[", "\x1bO", "\x1b\x1b[A", "\x9b31m"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := DecodeKeys(b)
+		mapped := 0
+		for _, c := range b {
+			if _, ok := KeyMap[c]; ok {
+				mapped++
+			}
+		}
+		if len(got) > mapped {
+			t.Fatalf("%q: %d commands from %d mapped keys", b, len(got), mapped)
+		}
+		known := map[coach.Command]bool{}
+		for _, c := range KeyMap {
+			known[c] = true
+		}
+		for _, c := range got {
+			if !known[c] {
+				t.Fatalf("%q: %q is no key's command", b, c)
+			}
+		}
+		if !bytes.ContainsRune(b, 0x1b) {
+			var want []coach.Command
+			for _, c := range b {
+				if cmd, ok := KeyMap[c]; ok {
+					want = append(want, cmd)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q: %q, want %q", b, got, want)
+			}
+		}
+		for _, seq := range []string{"\x1b[1;5A", "\x1bOP", "\x1b[15~"} {
+			if again := DecodeKeys(append([]byte(seq), b...)); !slices.Equal(again, got) {
+				t.Fatalf("%q after %q: %q, alone %q", b, seq, again, got)
+			}
+		}
 	})
 }

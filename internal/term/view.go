@@ -174,7 +174,7 @@ func (v *View) State(st coach.State) {
 	}
 	if v.live {
 		v.pending, v.hasPending = st, true
-	} else if line, ok := v.plain.next(st); ok {
+	} else if line, ok := v.plain.next(st, time.Now()); ok {
 		v.enqueue(line)
 	}
 	v.mu.Unlock()
@@ -379,11 +379,22 @@ func (v *View) loop() {
 		v.mu.Lock()
 		queue := v.queue
 		v.queue = nil
-		v.mu.Unlock()
 		if !v.live {
+			// Coalesced pause/resume toggles: their line when their
+			// window ends, and a timer for when it will.
+			if line, ok := v.plain.flush(time.Now(), false); ok {
+				queue = append(queue, line)
+			}
+			due, later := v.plain.due()
+			v.mu.Unlock()
 			v.printLines(queue)
+			if later && timerC == nil {
+				timer.Reset(time.Until(due))
+				timerC = timer.C
+			}
 			continue
 		}
+		v.mu.Unlock()
 		if len(queue) > 0 {
 			v.printAbove(queue)
 			force = true
@@ -420,6 +431,11 @@ func (v *View) final() {
 	queue := v.queue
 	v.queue = nil
 	sum := v.record
+	if !v.live {
+		if line, ok := v.plain.flush(time.Now(), true); ok {
+			queue = append(queue, line)
+		}
+	}
 	v.mu.Unlock()
 	if !v.live {
 		if sum != nil {
