@@ -465,3 +465,43 @@ func (e festivalAlone) Synth(ctx context.Context, t []string, d string) ([]strin
 func (e festivalAlone) SynthEach(ctx context.Context, t []string, d string, done func(int, string)) error {
 	return e.f.SynthEach(ctx, t, d, done)
 }
+
+// Why counts are said with a forced phrase break: festival's own phrasing
+// runs "Eight. Seven." together (no pause in 98 of the 100 carriers), so
+// no cut could keep the count's first sound without the last of the word
+// before; forced, every carrier pauses (25-205 ms, median 135).
+func TestFestivalForcedBreaksGivePauses(t *testing.T) {
+	requireTool(t, "festival")
+	texts := []string{"Seven", "Three", "Twenty-one", "Ninety-nine", "hundred", "Five"}
+	var forced, free []Line
+	var first []int
+	for _, text := range texts {
+		c := carrierFor(text)
+		forced = append(forced, Line{Text: c.say, Breaks: c.breaks})
+		free = append(free, Line{Text: c.say})
+		first = append(first, c.first)
+	}
+	pauses := func(lines []Line) []float64 {
+		out := make([]float64, len(lines))
+		var mu sync.Mutex
+		err := Festival{}.SynthTimed(context.Background(), lines, t.TempDir(), func(i int, _ string, w []Word) {
+			mu.Lock()
+			defer mu.Unlock()
+			if assert.Len(t, w, first[i]+countWords(texts[i]), lines[i].Text) { // not require: another goroutine
+				out[i] = w[first[i]].Start - w[first[i]-1].End
+			}
+		})
+		require.NoError(t, err)
+		return out
+	}
+	withBreak, without := pauses(forced), pauses(free)
+	silent := 0
+	for i := range texts {
+		assert.GreaterOrEqual(t, withBreak[i], 0.02, "%q: a pause before the count", forced[i].Text)
+		if without[i] < 0.001 {
+			silent++
+		}
+	}
+	t.Logf("pause before the count: forced %v s, festival's own %v s", withBreak, without)
+	assert.GreaterOrEqual(t, silent, len(texts)-1, "festival alone runs the count on")
+}
