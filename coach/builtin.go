@@ -24,7 +24,7 @@ func LoadBuiltin(fsys fs.FS) ([]*Routine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read built-in script: %w", err)
 		}
-		r, err := Load(path.Join("scripts", name), data)
+		r, err := load(path.Join("scripts", name), data, fsys, path.Dir(name))
 		if err != nil {
 			return nil, err
 		}

@@ -25,8 +25,8 @@ type phraseLister interface {
 // least-squares fit of clip length on letters over its 358 prompts: used
 // when a pack cannot list its phrases or has too few to fit.
 const (
-	estimateBase      = 0.148  // seconds
-	estimatePerLetter = 0.0656 // seconds
+	estimateBase      = 0.331  // seconds (the pack keeps whole words: margins)
+	estimatePerLetter = 0.0646 // seconds
 )
 
 type estimator struct {

@@ -101,8 +101,9 @@ func TestCheck(t *testing.T) {
     rep:
       - {phase: move, duration: 2.2s, say: Tuck your chin in slowly and gently now.}
 `,
-			errors:   []string{"c.yaml:12:9: with --pace 0.75: tuck: rep 1, phase move: the spoken line takes 1.92s but the phase lasts 1.65s (over by 350ms, counting the 80ms pause after the line); shorten the line or lengthen the phase"},
-			warnings: []string{`c.yaml:12:9: warning: tuck: "Last one." in the move phase: no room beside the other speech, so it is not said (once); lengthen the phase or shorten its line to hear it`},
+			errors: []string{"c.yaml:12:9: with --pace 0.75: tuck: rep 1, phase move: the spoken line takes 1.92s but the phase lasts 1.65s (over by 350ms, counting the 80ms pause after the line); shorten the line or lengthen the phase"},
+			warnings: []string{`c.yaml:12:9: warning: tuck: "Last one." in the move phase: no room beside the other speech, so it is not said (once); lengthen the phase or shorten its line to hear it`,
+				`c.yaml:12:9: warning: tuck: the move phase is 87% speech (1.92s of 2.2s, "Tuck your chin in slowly and gently now."); leave room to move and breathe: shorten the line or lengthen the phase`},
 		},
 		{
 			name: "fits with the script's reps, not with --reps 50",
@@ -114,13 +115,13 @@ func TestCheck(t *testing.T) {
 			errors: []string{"c.yaml:13:9: with --reps 50: tuck: rep 23, phase move: the spoken line takes 1.26s but the phase lasts 1.3s (over by 40ms, counting the 80ms pause after the line); shorten the line or lengthen the phase"},
 		},
 		{
+			// Nor in the phase before (the same move, of the rep before).
 			name: "a count with no room is a warning",
 			body: `    reps: 3
     rep:
       - {phase: move, duration: 1.2s, say: Tuck your chin.}
-      - {phase: hold, duration: 5s, say: Hold.}
 `,
-			warnings: []string{`c.yaml:12:9: warning: tuck: "Two.", "Last one." in the move phase: no room beside the other speech, so it is not said (2 times); lengthen the phase or shorten its line to hear it`},
+			warnings: []string{`c.yaml:12:9: warning: tuck: "Last one." in the move phase: no room beside the other speech, so it is not said (once); lengthen the phase or shorten its line to hear it`},
 		},
 		{
 			name:  "unrecorded words are listed at the line that says them",

@@ -256,3 +256,183 @@ func TestCompileIsDeterministic(t *testing.T) {
 	b := compileT(t, holdScript, Options{})
 	assert.Equal(t, a, b)
 }
+
+func TestLintWarnsOfCrowdedPhases(t *testing.T) {
+	// "Squeeze your shoulder blades." takes 1.5 s of a 2 s move: 75 %,
+	// with "Two." before it more: the count moves out, the line stays.
+	src := strings.Replace(holdScript, "say: Squeeze.", "say: Squeeze your shoulder blades.", 1)
+	r, err := Load("h.yaml", []byte(src))
+	require.NoError(t, err)
+	tl, err := Compile(r, fakeVoice{}, Options{Only: []string{"squeeze"}})
+	require.NoError(t, err)
+	assert.NoError(t, Lint(r, tl))
+
+	src = strings.Replace(holdScript, "say: Squeeze.", "say: Squeeze your shoulder blades in.", 1)
+	r, err = Load("h.yaml", []byte(src))
+	require.NoError(t, err)
+	tl, err = Compile(r, fakeVoice{}, Options{Only: []string{"squeeze"}})
+	require.NoError(t, err)
+	assert.EqualError(t, Lint(r, tl), `h.yaml:14:9: warning: squeeze: the move phase is 81% speech (1.62s of 2s, "Squeeze your shoulder blades in."); leave room to move and breathe: shorten the line or lengthen the phase`)
+}
+
+const restScript = `version: 1
+id: r
+title: Rests
+defaults:
+  rest_between_exercises: 20s
+  rest_between_sets: 5s
+  get_ready: 1s
+exercises:
+  - id: lift
+    name: Lift
+    sets: 2
+    reps: 2
+    rep:
+      - phase: move
+        duration: 2s
+        say: Lift.
+      - phase: rest
+        duration: 3s
+        say: Rest.
+  - id: books
+    name: Books
+    equipment: [a mat]
+    setup: [Lie down., Bend your knees.]
+    reps: 1
+    rep:
+      - phase: hold
+        duration: 6s
+        say: Hold.
+      - phase: hold
+        duration: 5s
+        say: Hold.
+`
+
+// texts lists what is said from frame from to frame to.
+func texts(tl *Timeline, from, to int64) []string {
+	var out []string
+	for _, c := range tl.Cues {
+		if c.At >= from && c.At < to {
+			out = append(out, c.Text)
+		}
+	}
+	return out
+}
+
+func at(tl *Timeline, text string, from int64) Cue {
+	for _, c := range tl.Cues {
+		if c.At >= from && c.Text == text {
+			return c
+		}
+	}
+	return Cue{At: -1}
+}
+
+func TestRestBetweenExercisesSaysWhatComesNext(t *testing.T) {
+	tl := compileT(t, restScript, Options{})
+	rest := tl.Exercises[0].End
+	first := cuesIn(tl, 1, "hold")[0].At
+	// The rep ended on "Rest.": the rest opens with "Well done." alone.
+	assert.Equal(t, []string{"Well done.", "Next up, exercise two of two: Books.", "You'll need a mat.", "Ten seconds.", "Lie down.", "Bend your knees.", "Get ready.", "Three.", "Two.", "One."},
+		texts(tl, rest, first))
+	preview := at(tl, "Next up, exercise two of two: Books.", rest)
+	assert.Equal(t, preview.At, tl.Exercises[1].Start, "skipping to the exercise hears what it is")
+	assert.Equal(t, 1, preview.Exercise)
+	assert.Equal(t, rest+20000-10000, at(tl, "Ten seconds.", rest).At, "ten seconds before the rest ends")
+	assert.Greater(t, at(tl, "Lie down.", rest).At, at(tl, "Ten seconds.", rest).At, "into position near the end")
+	g := tl.Segments[tl.SegmentAt(rest)]
+	assert.Equal(t, Segment{Start: rest, End: preview.At, Exercise: 0, Set: -1, Side: -1, Rep: -1, Phase: PhaseRest}, g)
+	g = tl.Segments[tl.SegmentAt(preview.At)]
+	assert.Equal(t, Segment{Start: preview.At, End: rest + 20000, Exercise: 1, Set: -1, Side: -1, Rep: -1, Phase: PhaseRest}, g)
+	assert.Equal(t, PhaseReady, tl.Segments[tl.SegmentAt(rest+20000)].Phase, "all was said in the rest: no setup")
+}
+
+func TestRestBetweenExercisesOptions(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"announce_next off", "    reps: 2\n", "    reps: 2\n    announce_next: false\n",
+			[]string{"Well done.", "Ten seconds.", "Exercise two of two: Books.", "You'll need a mat.", "Lie down.", "Bend your knees.", "Get ready.", "Three.", "Two.", "One."}},
+		{"time_left off", "  get_ready: 1s\n", "  get_ready: 1s\n  time_left: false\n",
+			[]string{"Well done.", "Next up, exercise two of two: Books.", "You'll need a mat.", "Lie down.", "Bend your knees.", "Get ready.", "Three.", "Two.", "One."}},
+		{"a rest too short to say what comes next", "rest_between_exercises: 20s", "rest_between_exercises: 3s",
+			[]string{"Well done.", "Exercise two of two: Books.", "You'll need a mat.", "Lie down.", "Bend your knees.", "Get ready.", "Three.", "Two.", "One."}},
+		{"the rep did not end on a rest line", "        duration: 3s\n        say: Rest.\n", "        duration: 3s\n",
+			[]string{"Well done. Rest.", "Next up, exercise two of two: Books.", "You'll need a mat.", "Ten seconds.", "Lie down.", "Bend your knees.", "Get ready.", "Three.", "Two.", "One."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Contains(t, restScript, tt.from)
+			tl := compileT(t, strings.Replace(restScript, tt.from, tt.to, 1), Options{})
+			assert.Equal(t, tt.want, texts(tl, tl.Exercises[0].End, cuesIn(tl, 1, "hold")[0].At))
+		})
+	}
+}
+
+func TestSetRestCountdownFitsOrGoes(t *testing.T) {
+	tests := []struct {
+		rest string
+		want []string
+	}{
+		// "Rest." was said by the rep: the set rest says which set comes.
+		{"5s", []string{"Set two of two.", "Three.", "Two.", "One."}},
+		{"3s", []string{"Set two of two.", "Two.", "One."}},
+		// No room for "Two. One.": no lone "One." either.
+		{"1500ms", []string{"Set two of two."}},
+		{"30s", []string{"Set two of two.", "Twenty seconds.", "Ten seconds.", "Three.", "Two.", "One."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rest, func(t *testing.T) {
+			tl := compileT(t, strings.Replace(restScript, "rest_between_sets: 5s", "rest_between_sets: "+tt.rest, 1), Options{Only: []string{"lift"}})
+			var got []string
+			for _, c := range tl.Cues {
+				if c.Phase == PhaseSetRest {
+					got = append(got, c.Text)
+				}
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestNoCountdownInShortHolds(t *testing.T) {
+	tl := compileT(t, restScript, Options{Only: []string{"books"}})
+	holds := cuesIn(tl, 0, "hold")
+	require.Len(t, holds, 2)
+	assert.Equal(t, []string{"Hold.", "Three.", "Two.", "One."}, texts(tl, holds[0].At, holds[1].At), "a 6 s hold has room")
+	assert.Equal(t, []string{"Hold."}, texts(tl, holds[1].At, holds[1].At+5000), "a 5 s hold does not")
+}
+
+func TestCountInLeavesABreathAfterGetReady(t *testing.T) {
+	tl := compileT(t, restScript, Options{Only: []string{"books"}})
+	ready := cuesIn(tl, 0, PhaseReady)[0]
+	three := at(tl, "Three.", ready.At)
+	assert.GreaterOrEqual(t, three.At-ready.End, int64(700))
+	assert.Equal(t, cuesIn(tl, 0, "hold")[0].At-3000, three.At)
+}
+
+func TestCrowdedRepCountMovesToThePhaseBefore(t *testing.T) {
+	src := strings.Replace(holdScript, "say: Squeeze.", "say: Squeeze your shoulder blades.", 1)
+	tl := compileT(t, src, Options{Only: []string{"squeeze"}})
+	moves, releases := cuesIn(tl, 0, "move"), cuesIn(tl, 0, "release")
+	require.Len(t, moves, 3)
+	for i, want := range []string{"Two.", "Last one."} {
+		assert.Equal(t, "Squeeze your shoulder blades.", moves[i+1].Text)
+		count := at(tl, want, releases[i].At)
+		assert.Equal(t, "release", count.Phase)
+		assert.Equal(t, moves[i+1].At-80, count.End, "just before the rep")
+	}
+}
+
+// Compiled against a voice that can say nothing, a routine lists every
+// clause it needs (the pack build relies on it) instead of failing.
+func TestSpokenPhrasesWithNothingRecorded(t *testing.T) {
+	r, err := Load("r.yaml", []byte(restScript))
+	require.NoError(t, err)
+	ps, err := SpokenPhrases(r)
+	require.NoError(t, err)
+	for _, p := range []string{"Rests", "Lift", "Next up", "exercise two of two", "Books", "You'll need a mat", "Lie down", "Ten seconds", "Set two of two"} {
+		assert.Contains(t, ps, p)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -18,7 +19,7 @@ const (
 	maxLineChars     = 300     // one spoken line: say, switch, title, name
 	maxExercises     = 100
 	maxVariants      = 10    // per exercise
-	maxVariantNames  = 20    // different variant names in a routine: each is a session to check
+	maxVariantNames  = 10    // different variant names in a routine: each is a session to check
 	maxListItems     = 30    // setup, tips or equipment lines of one exercise
 	maxSessionPhases = 10000 // timed phases in one session (sets × sides × reps × phases)
 	maxErrors        = 20    // problems reported for one script: the first ones, in file order
@@ -39,8 +40,13 @@ func capErrors(errs ErrorList) ErrorList {
 // readScript reads a script file, refusing anything but a regular file
 // (a FIFO would block) and anything over MaxScriptBytes without reading it.
 func readScript(path string) ([]byte, error) {
-	// Stat before opening: opening a FIFO blocks until someone writes.
-	st, err := os.Stat(path)
+	// Non-blocking: opening a FIFO would otherwise wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("read script: %w", err)
 	}
@@ -50,11 +56,6 @@ func readScript(path string) ([]byte, error) {
 	if err := checkSize(path, st.Size()); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
-	}
-	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxScriptBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read script: %w", err)

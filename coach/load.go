@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,18 +29,24 @@ const (
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
 
-// LoadFile reads and validates a voice script.
+// LoadFile reads and validates a voice script, and the pictures it names
+// beside it.
 func LoadFile(path string) (*Routine, error) {
 	data, err := readScript(path)
 	if err != nil {
 		return nil, err
 	}
-	return Load(path, data)
+	return load(path, data, os.DirFS(filepath.Dir(path)), ".")
 }
 
 // Load parses and validates a voice script. Every problem is reported, each
-// as file:line:col, in an ErrorList.
-func Load(file string, data []byte) (r *Routine, err error) {
+// as file:line:col, in an ErrorList. Pictures are not read (LoadFile and
+// LoadBuiltin read them).
+func Load(file string, data []byte) (*Routine, error) { return load(file, data, nil, "") }
+
+// load is Load that, given the script's folder (dir in fsys), also reads
+// and checks the pictures the script names, in the same pass.
+func load(file string, data []byte, fsys fs.FS, dir string) (r *Routine, err error) {
 	if err := checkSize(file, int64(len(data))); err != nil {
 		return nil, err
 	}
@@ -65,6 +74,9 @@ func Load(file string, data []byte) (r *Routine, err error) {
 	}
 	l := &loader{file: file}
 	r = l.routine(&doc)
+	if fsys != nil {
+		l.errs = append(l.errs, loadPictures(r, fsys, dir)...)
+	}
 	if err := capErrors(l.errs).err(); err != nil {
 		return nil, err
 	}
@@ -348,6 +360,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 		Halfway:              true,
 		AnnounceNext:         true,
 		CountReps:            true,
+		TimeLeft:             true,
 	}}
 	root := deref(doc)
 	if root == nil || root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
@@ -416,7 +429,7 @@ func (l *loader) routine(doc *yaml.Node) *Routine {
 	return r
 }
 
-var defaultsFields = []string{"rest_between_exercises", "rest_between_sets", "side_switch_rest", "get_ready", "countdown", "pace", "halfway", "announce_next", "count_reps"}
+var defaultsFields = []string{"rest_between_exercises", "rest_between_sets", "side_switch_rest", "get_ready", "countdown", "pace", "halfway", "announce_next", "count_reps", "time_left"}
 
 func (l *loader) defaults(n *yaml.Node, d *Defaults) {
 	l.fields(n, "defaults", defaultsFields, func(key string, k, v *yaml.Node) {
@@ -439,11 +452,13 @@ func (l *loader) defaults(n *yaml.Node, d *Defaults) {
 			d.AnnounceNext = l.boolean(v, key)
 		case "count_reps":
 			d.CountReps = l.boolean(v, key)
+		case "time_left":
+			d.TimeLeft = l.boolean(v, key)
 		}
 	})
 }
 
-var exerciseFields = []string{"id", "name", "equipment", "setup", "tips", "speak_tips", "sets", "reps", "sides", "switch", "rep", "variant", "variants", "count_reps", "countdown", "halfway", "announce_next"}
+var exerciseFields = []string{"id", "name", "equipment", "setup", "tips", "image", "speak_tips", "sets", "reps", "sides", "switch", "rep", "variant", "variants", "count_reps", "countdown", "halfway", "announce_next"}
 
 func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 	e := &Exercise{Sets: 1, pos: map[string]pos{}}
@@ -475,6 +490,8 @@ func (l *loader) exercise(n *yaml.Node, index int) *Exercise {
 			e.Setup = l.texts(v, "setup")
 		case "tips":
 			e.Tips = l.texts(v, "tips")
+		case "image":
+			e.Image = l.image(v)
 		case "speak_tips":
 			e.SpeakTips = l.boolean(v, key)
 		case "sets":
@@ -616,6 +633,7 @@ func (l *loader) variants(n *yaml.Node) map[string]*Variant {
 				vr.Sides, vr.Alternate = l.sides(fv)
 			case "switch":
 				vr.Switch = l.text(fv, key)
+				l.capLine(fv, key, vr.Switch)
 				l.spokenAt(fv, vr.Switch)
 			}
 		})

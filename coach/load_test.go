@@ -108,6 +108,8 @@ var loadErrorCases = []struct {
 	schema bool
 }{
 	{"empty", "", "t.yaml:1:1: empty script", true},
+	{"say too long", replace("say: Go.", "say: "+strings.Repeat("go ", 101)), "t.yaml:11:14: say is 302 characters long; a spoken line may be at most 300: split it, or move detail to tips", true},
+	{"too many setup lines", replace("    reps: 2", "    reps: 2\n    setup: ["+strings.Repeat("Sit., ", 30)+"Sit.]"), "t.yaml:8:193: setup has 31 entries; at most 30", true},
 	{"syntax", "version: 1\nid: [unclosed\n", "t.yaml:1:1: YAML syntax: did not find expected ',' or ']'", false},
 	{"not a mapping", "- a\n- b\n", "t.yaml:1:1: the routine must be a mapping of fields, not a list", true},
 	{"unknown top field", replace("title: T", "titel: T"), `t.yaml:3:1: unknown field "titel" in the routine (did you mean "title"?)`, true},

@@ -40,6 +40,7 @@ type Defaults struct {
 	Halfway              bool
 	AnnounceNext         bool
 	CountReps            bool
+	TimeLeft             bool // "Ten seconds." in rests
 }
 
 // Side is which side of the body a block of reps works.
@@ -57,6 +58,8 @@ type Exercise struct {
 	Equipment []string
 	Setup     []string // shown, and spoken before the first rep
 	Tips      []string // shown; spoken only when SpeakTips
+	Image     string   // a picture of the exercise: a file beside the script, as written
+	Picture   *Picture // its content, checked when the script was read from a folder
 	SpeakTips bool
 	Sets      int
 	Reps      int
@@ -116,3 +119,10 @@ type Phase struct {
 }
 
 type pos struct{ line, col int }
+
+// Picture is an exercise's image as the page serves it.
+type Picture struct {
+	Name        string // the page's address for it: images/<exercise id><ext>
+	ContentType string
+	Data        []byte
+}

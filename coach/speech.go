@@ -44,12 +44,14 @@ const (
 	sayRest     = "Rest."
 	sayWellDone = "Well done."
 	sayFinished = "That's the end of the session. Well done."
-	sayNextUp   = "Next up: %s."
 	sayExercise = "Exercise %s of %s: %s."
-	saySide     = "%s side."
-	sayHalfway  = "Halfway."
-	sayNextSet  = "Set %s of %s."
-	sayLastRep  = "Last one."
+	// sayNextExercise introduces an exercise in the rest before it.
+	sayNextExercise = "Next up, exercise %s of %s: %s."
+	sayNeed         = "You'll need %s."
+	saySide         = "%s side."
+	sayHalfway      = "Halfway."
+	sayNextSet      = "Set %s of %s."
+	sayLastRep      = "Last one."
 	// CheckInLine asks for a pain rating before and after a session.
 	CheckInLine = "How is your pain right now, from zero to ten?"
 	// PainLine is said when a person reports pain: the handout's one rule.
@@ -66,8 +68,11 @@ func Vocabulary() []string {
 	v := []string{sayRest, sayWellDone, "That's the end of the session.", "Next up", sayHalfway, sayLastRep,
 		"Exercise", "of", "Set", "Left side.", "Right side.", "Change sides.", sayGetReady,
 		"Breathe in.", "Breathe out.", "Hold.", "Release.", "Relax.", "Begin.", sayPaused, sayResumed,
-		PainLine, CheckInLine, "Thank you.",
+		PainLine, CheckInLine, "Thank you.", "You'll need",
 		"seconds", "hundred"}
+	for n := 10; n <= 60; n += 10 {
+		v = append(v, timeLeftLine(int64(n)))
+	}
 	for n := 1; n <= sayCountUnits; n++ {
 		v = append(v, capitalize(NumberWords(n)))
 	}
@@ -189,6 +194,7 @@ type piece struct {
 type voiced struct {
 	pieces  []piece
 	frames  int64    // from the first clip's start to the last one's end
+	speech  int64    // from the first clip's voice to the last voice: what is heard
 	missing []string // clauses the pack cannot say
 }
 
@@ -224,6 +230,7 @@ func (c *composer) line(text string) *voiced {
 	v := &voiced{}
 	var end int64   // where the previous piece's speech ends
 	var pause int64 // the pause owed before the next clause
+	first := int64(-1)
 	for _, cl := range splitClauses(text) {
 		got, ok := c.clause(cl.text)
 		if !ok {
@@ -244,7 +251,11 @@ func (c *composer) line(text string) *voiced {
 				// Never before the previous clip: clips stay in order.
 				p.offset = max(v.pieces[len(v.pieces)-1].offset, end+gap-int64(start))
 			}
-			end = p.offset + int64(stop)
+			if first < 0 {
+				first = p.offset + int64(start)
+			}
+			end = max(end, p.offset+int64(stop))
+			v.speech = end - first
 			v.frames = max(v.frames, p.offset+int64(p.frames))
 			v.pieces = append(v.pieces, p)
 		}

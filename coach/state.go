@@ -27,8 +27,9 @@ type State struct {
 	ElapsedMS     int64          `json:"elapsed_ms"`
 	RemainingMS   int64          `json:"remaining_ms"`
 	DurationMS    int64          `json:"duration_ms"`
-	Progress      float64        `json:"progress"` // 0..1 of the whole session
-	Next          string         `json:"next"`     // the next exercise's name, "" at the last
+	Progress      float64        `json:"progress"`             // 0..1 of the whole session
+	Next          string         `json:"next"`                 // the next exercise's name, "" at the last
+	NextImage     string         `json:"next_image,omitempty"` // the address of its picture, for a preview in the rest
 	Paused        bool           `json:"paused"`
 	Finished      bool           `json:"finished"`
 	Stopped       bool           `json:"stopped"`
@@ -43,6 +44,7 @@ type ExerciseState struct {
 	Equipment []string `json:"equipment"`
 	Sides     []Side   `json:"sides"`
 	Variant   string   `json:"variant,omitempty"`
+	Image     string   `json:"image,omitempty"` // the address of its picture, relative to the page
 }
 
 // StateAt derives the state at a heard frame.
@@ -73,7 +75,7 @@ func (t *Timeline) StateAt(frame int64) State {
 		e := t.Exercises[seg.Exercise]
 		s.ExerciseIndex = seg.Exercise
 		s.Exercise = &ExerciseState{ID: e.ID, Name: e.Name, Setup: nonNil(e.Setup), Tips: nonNil(e.Tips),
-			Equipment: nonNil(e.Equipment), Sides: e.Sides, Variant: e.Variant}
+			Equipment: nonNil(e.Equipment), Sides: e.Sides, Variant: e.Variant, Image: e.Picture.address()}
 		if s.Exercise.Sides == nil {
 			s.Exercise.Sides = []Side{}
 		}
@@ -93,6 +95,7 @@ func (t *Timeline) StateAt(frame int64) State {
 	}
 	if nextIdx < len(t.Exercises) {
 		s.Next = t.Exercises[nextIdx].Name
+		s.NextImage = t.Exercises[nextIdx].Picture.address()
 	}
 	if seg.Phase == string(Hold) {
 		s.HoldMS, s.HoldLeftMS = s.PhaseMS, s.PhaseLeftMS
@@ -124,7 +127,7 @@ func (s State) Same(o State) bool {
 	a.HoldLeftMS, b.HoldLeftMS = (a.HoldLeftMS+999)/1000, (b.HoldLeftMS+999)/1000
 	ea, eb := a.Exercise, b.Exercise
 	a.Exercise, b.Exercise = nil, nil
-	if (ea == nil) != (eb == nil) || (ea != nil && (ea.ID != eb.ID || ea.Variant != eb.Variant)) {
+	if (ea == nil) != (eb == nil) || (ea != nil && (ea.ID != eb.ID || ea.Variant != eb.Variant || ea.Image != eb.Image)) {
 		return false
 	}
 	return a == b

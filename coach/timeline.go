@@ -37,6 +37,7 @@ type ExercisePlan struct {
 	Equipment []string
 	Setup     []string
 	Tips      []string
+	Picture   *Picture // nil when the script names none
 }
 
 // Cue is a spoken line placed on the timeline.
@@ -47,7 +48,8 @@ type Cue struct {
 	Phase    string
 	Text     string
 	Clips    []ClipAt
-	Optional bool // a count or announcement that could have been dropped
+	Optional bool  // a count or announcement that could have been dropped
+	speech   int64 // frames of it that are voice, not a prompt's silent margins
 	// Unrecorded marks a line with a clause no pack can say yet; its
 	// length is an estimate.
 	Unrecorded bool

@@ -4,7 +4,8 @@ package scripts
 
 import "embed"
 
-// FS holds every built-in script (*.yaml).
+// FS holds every built-in script (*.yaml) and the pictures they name
+// (images/).
 //
-//go:embed *.yaml
+//go:embed *.yaml images
 var FS embed.FS

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/coach-dev/coach/coach"
 )
@@ -250,7 +251,31 @@ func CheckClip(c *Clip, rate int) error {
 
 // LoadDir loads a pack folder from disk.
 func LoadDir(dir string) (*Pack, error) {
-	return LoadFS(os.DirFS(dir), dir)
+	return LoadFS(regularDir(dir), dir)
+}
+
+// regularDir is os.DirFS that opens only regular files and folders, and
+// never waits to: a FIFO named manifest.json in the user's pack would
+// otherwise hang every command that loads it.
+type regularDir string
+
+func (d regularDir) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f, err := os.OpenFile(string(d)+"/"+name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		err = &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", fileKind(st.Mode()))}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // LoadFS loads a pack from a folder of fsys; name prefixes error messages.

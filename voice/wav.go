@@ -61,7 +61,7 @@ func fileKind(m fs.FileMode) string {
 	case m&fs.ModeDevice != 0:
 		return "a device"
 	}
-	return "not a plain file"
+	return "a special file"
 }
 
 // DecodeWAV reads a WAV into mono float32 samples in [-1, 1], mixing stereo

@@ -217,7 +217,7 @@ func TestUsageAndFailureExitCodes(t *testing.T) {
 		{[]string{"plan", "uper-back"}, 1, `coach: no routine "uper-back" (did you mean "upper-back"?)`},
 		{[]string{"plan", "upper-back", "--only", "open-bok"}, 1, `coach: upper-back has no exercise "open-bok" (did you mean "open-books"?)`},
 		{[]string{"plan", "upper-back", "--variant", "hodl"}, 1, `(did you mean "hold"?)`},
-		{[]string{"plan", "/nonexistent/x.yaml"}, 1, "coach: read script: stat /nonexistent/x.yaml: no such file or directory"},
+		{[]string{"plan", "/nonexistent/x.yaml"}, 1, "coach: read script: open /nonexistent/x.yaml: no such file or directory"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

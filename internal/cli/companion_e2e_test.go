@@ -97,8 +97,10 @@ func TestPauseFloodKeepsThePlainLogShort(t *testing.T) {
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+page.Host+"/ws", nil)
 	require.NoError(t, err)
 	defer c.Close()
-	var paused atomic.Bool // as the page last heard
-	go func() {            // the page's replies (states, cues, "not taking commands") are read
+	// The page's replies (states, cues, "not taking commands") are read;
+	// paused is the session's state as the page last heard it.
+	var paused atomic.Bool
+	go func() {
 		for {
 			_, b, err := c.ReadMessage()
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,8 +62,6 @@ func loadPlan(t *testing.T, args ...string) (rate int, cues []planCue) {
 func TestRunThroughRealAudioPath(t *testing.T) {
 	env := pulsetest.Start(t)
 	rate, cues := loadPlan(t, "upper-back")
-	pack, err := voice.Default()
-	require.NoError(t, err)
 
 	cmd := exec.Command(coachBin, "run", "upper-back", "--audio", "required", "--no-checkin")
 	cmd.Env = append(env.Environ(), "HOME="+t.TempDir())
@@ -98,50 +97,72 @@ func TestRunThroughRealAudioPath(t *testing.T) {
 	assert.Less(t, heard, wall+time.Second, "real-time clocked")
 	assert.Greater(t, heard, wall*8/10, "kept up with real time")
 
-	// A prompt's first non-zero sample, counted from its cue.
-	lead := func(c planCue) int64 {
-		clip, ok := pack.Clip(c.Clips[0])
-		require.True(t, ok)
-		for i, v := range clip.Samples {
-			if voice.ToInt16(v) != 0 {
-				return int64(i)
+	// What the device should have been handed is the rendered session,
+	// sample for sample (a render and a live session are the same samples).
+	// Each prompt is found in the capture by its first 20 ms of sound,
+	// matched exactly, near where the plan puts it relative to a reference.
+	wav := filepath.Join(t.TempDir(), "session.wav")
+	r := run(t, nil, "render", "upper-back", "-o", wav) // no check-ins, as the run
+	require.Equal(t, 0, r.code, r.err)
+	rendered, _, _, err := voice.DecodeWAVFile(wav)
+	require.NoError(t, err)
+	pcm := func(s []float32) []int16 {
+		out := make([]int16, len(s))
+		for i, v := range s {
+			out[i] = voice.ToInt16(v)
+		}
+		return out
+	}
+	want16, got16 := pcm(rendered), pcm(capture)
+	window := rate * 20 / 1000
+	// loud is where a prompt becomes clearly audible in the render.
+	loud := func(c planCue) int64 {
+		for i := c.AtFrame; i < int64(len(want16)); i++ {
+			if want16[i] > 300 || want16[i] < -300 {
+				return i
 			}
 		}
-		return 0
+		return -1
+	}
+	find := func(at int64, from, to int64) int64 {
+		w := want16[at : at+int64(window)]
+		for q := max(from, 0); q+int64(window) <= min(to, int64(len(got16))); q++ {
+			if slices.Equal(got16[q:q+int64(window)], w) {
+				return q
+			}
+		}
+		return -1
 	}
 	period := int64(rate) * 10 / 1000 // deviceBuffer/2
 	tolerance := period + int64(rate)/1000
-	quiet := rate * 50 / 1000
 	// The stream's first milliseconds are its start-up (the notes say to
-	// compare relative to a cue, not to absolute positions): a prompt at
-	// frame 0 has landed 0, 6.67 or 13.33 ms off the rest across runs. So
-	// the reference is the first cue a second or more into the session.
-	first := int64(pulsetest.Onset(capture, 0, len(capture), quiet))
-	require.GreaterOrEqual(t, first, int64(0), "the first prompt is in the capture")
+	// compare relative to a cue, not to absolute positions). So the
+	// reference is the first cue a second or more into the session, found
+	// anywhere in the first seconds of the capture.
 	ref := 0
 	for cues[ref].AtFrame < int64(rate) {
 		ref++
 	}
-	refPlanned := cues[ref].AtFrame + lead(cues[ref]) - (cues[0].AtFrame + lead(cues[0]))
-	anchor := int64(pulsetest.Onset(capture, int(first+refPlanned-4*period), int(first+refPlanned+4*period), quiet))
-	require.GreaterOrEqual(t, anchor, int64(0), "the reference prompt %q is in the capture", cues[ref].Text)
-	start := cues[ref].AtFrame + lead(cues[ref])
-	t.Logf("the prompt at frame 0 started %.2f ms from where the rest put it", float64(anchor-refPlanned-first)*1000/float64(rate))
+	refAt := loud(cues[ref])
+	require.GreaterOrEqual(t, refAt, int64(0))
+	anchor := find(refAt, 0, refAt+int64(5*rate))
+	require.GreaterOrEqual(t, anchor, int64(0), "the reference prompt %q is in the capture, sample for sample", cues[ref].Text)
+	t.Logf("the stream's start-up put the session %.2f ms late", float64(anchor-refAt)*1000/float64(rate))
 
 	var xs, errs []float64
 	for _, c := range cues[ref:] {
-		planned := c.AtFrame + lead(c) - start
-		if planned+int64(rate) > int64(len(capture))-anchor {
+		at := loud(c)
+		if at < 0 || at-refAt+int64(rate) > int64(len(got16))-anchor {
 			break
 		}
-		want := anchor + planned
-		got := pulsetest.Onset(capture, int(want-4*period), int(want+4*period), quiet)
-		if !assert.GreaterOrEqual(t, got, 0, "no onset near %d ms for %q", c.AtMS, c.Text) {
+		want := anchor + at - refAt
+		got := find(at, want-4*period, want+4*period+int64(window))
+		if !assert.GreaterOrEqual(t, got, int64(0), "no match near %d ms for %q", c.AtMS, c.Text) {
 			continue
 		}
-		d := int64(got) - want
+		d := got - want
 		assert.LessOrEqual(t, abs64(d), tolerance, "%q at %d ms is %.2f ms off the plan", c.Text, c.AtMS, float64(d)*1000/float64(rate))
-		xs = append(xs, float64(planned)/float64(rate))
+		xs = append(xs, float64(at-refAt)/float64(rate))
 		errs = append(errs, float64(d)*1000/float64(rate))
 	}
 	require.Greater(t, len(xs), 19, "enough prompts over a minute to judge")

@@ -36,13 +36,13 @@ func BenchmarkPauseHeard(b *testing.B) {
 	const rate = 24000
 	var delays []float64
 	for b.Loop() {
-		// A long prompt that has just begun: it has a second or more still
-		// to say when the pause comes.
+		// A prompt that has just begun ("Roll back.", half a second or more):
+		// it is still being said when the pause comes.
 		prev := p.state().Caption
-		p.waitState(b, "a long prompt beginning", func(st coach.State) bool {
-			return len(st.Caption) >= 30 && st.Caption != prev && !st.Paused
+		p.waitState(b, "a prompt beginning", func(st coach.State) bool {
+			return len(st.Caption) >= 9 && st.Caption != prev && !st.Paused
 		})
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(80 * time.Millisecond)
 		st, err := os.Stat(captured)
 		require.NoError(b, err)
 		written := int(st.Size() / 4) // frames handed to ALSA so far

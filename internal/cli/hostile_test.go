@@ -293,3 +293,30 @@ func TestRenderInterruptedLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestUserPackFIFO: a FIFO in the user's pack, as its manifest or as a
+// prompt it lists, is refused at once by every command that loads the pack
+// (each waited for a writer forever).
+func TestUserPackFIFO(t *testing.T) {
+	t.Run("the manifest", func(t *testing.T) {
+		data := t.TempDir()
+		pack := filepath.Join(data, "coach", "voice")
+		require.NoError(t, os.MkdirAll(pack, 0o755))
+		require.NoError(t, syscall.Mkfifo(filepath.Join(pack, "manifest.json"), 0o644))
+		r := runBin(t, []string{"XDG_DATA_HOME=" + data}, "plan", "upper-back")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.err, "manifest.json: a FIFO, not a regular file")
+		assert.Equal(t, 1, strings.Count(r.err, "\n"), r.err)
+	})
+	t.Run("a prompt", func(t *testing.T) {
+		data := t.TempDir()
+		pack := filepath.Join(data, "coach", "voice")
+		require.NoError(t, os.MkdirAll(pack, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(pack, "manifest.json"),
+			[]byte(`{"version":1,"rate":24000,"clips":[{"phrase":"hold","text":"Hold.","file":"hold.wav","frames":100}]}`), 0o644))
+		require.NoError(t, syscall.Mkfifo(filepath.Join(pack, "hold.wav"), 0o644))
+		r := runBin(t, []string{"XDG_DATA_HOME=" + data}, "plan", "upper-back")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.err, "hold.wav: listed in the manifest but cannot be read: a FIFO, not a regular file")
+	})
+}

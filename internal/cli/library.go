@@ -113,7 +113,7 @@ func (a *app) routine(cmd *cobra.Command, arg string) (*coach.Routine, error) {
 		if r.ID == arg {
 			if f, ok := lib.shadows[arg]; ok {
 				// Never quietly pick one of two routines with one id.
-				fmt.Fprintf(a.std.Err, "coach: warning: %s also has the id %q and is ignored; using %s (rename one of them)\n", f, arg, displaySource(r))
+				fmt.Fprintf(a.std.Err, "coach: warning: %s also has the id %q and is ignored; using %s (rename one of them)\n", quoteName(f), arg, displaySource(r))
 			}
 			return r, nil
 		}

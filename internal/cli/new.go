@@ -58,7 +58,7 @@ exercises:
     reps: 5                     # per set (and per side, with sides)
     rep:                        # the timed phases of one rep
       - phase: move             # move, hold, breathe-in, breathe-out, release, rest
-        duration: 3s
+        duration: 4s
         say: Tuck your chin.
       - phase: hold
         duration: 5s to 10s     # a range; --hold min|max|7s picks another length in it
@@ -73,7 +73,7 @@ exercises:
         reps: 3                 # a variant may change sets, reps, rep, sides, setup, switch, tips
         rep:
           - phase: move
-            duration: 3s
+            duration: 4s
             say: Tuck your chin.
           - phase: hold
             duration: 20s
@@ -171,6 +171,7 @@ or --dir. An existing file is never overwritten.`,
 var shippedSchemas = map[string]bool{
 	"a21a348284111ebe3fb39784561bf43786f705a10866dd976f4829f57fed22f9": true,
 	"b31c7c4b29bce47ebe8ca17c01cd835b352a3e2310013af090ed1e07688fd1bc": true,
+	"24798c0b3ab3d51425c00a119b189847bf2b5f7666367417620707ff9cc5be8a": true, // with the image field
 }
 
 // writeSchema keeps the schema the template points at beside the scripts.

@@ -23,8 +23,12 @@ import (
 const deviceBuffer = 20 * time.Millisecond
 
 // stallLimit is how long a sound device may go without pulling before the
-// session stops trusting it and carries on on the wall clock.
-const stallLimit = time.Second
+// session stops trusting it and carries on on the wall clock; startLimit is
+// the same before its first pull.
+const (
+	stallLimit = time.Second
+	startLimit = 3 * time.Second
+)
 
 // openDevice opens the sound card; a variable so a test can hand in a
 // device that stops pulling.
@@ -229,29 +233,41 @@ func (r *runner) closeSink() {
 }
 
 // watch notices a sound device that fails or stops pulling for more than
-// stallLimit. The session then goes on on the wall clock from where it was
-// heard (or, under --audio required, ends with an error). It checks twice a
-// second: cheap, and a stall is told within stallLimit plus half a second.
+// stallLimit (startLimit before its first pull: a sound server may take a
+// moment to take its first client). The session then goes on on the wall
+// clock from where it was heard (or, under --audio required, ends with an
+// error). It checks twice a second: cheap, and a stall is told within
+// stallLimit plus half a second. A check that itself comes late means this
+// process was not running (stopped, or starved of CPU), which says nothing
+// about the device: that round is not judged.
 func (r *runner) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 	if !r.device {
 		return
 	}
-	t := time.NewTicker(stallLimit / 2)
+	const period = stallLimit / 2
+	t := time.NewTicker(period)
 	defer t.Stop()
 	started := time.Now()
+	prev := started
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			late := now.Sub(prev) > period+period/2
+			prev = now
+			if late {
+				continue // judged at the next check, once the device has had its turn
+			}
 			r.sinkMu.Lock()
 			err := r.sink.Err()
 			last := r.gate.LastPull()
 			r.sinkMu.Unlock()
+			limit := stallLimit
 			if last.IsZero() {
-				last = started
+				last, limit = started, startLimit
 			}
-			if err == nil && now.Sub(last) > stallLimit {
+			if err == nil && now.Sub(last) > limit {
 				err = fmt.Errorf("it has not asked for sound for %s", now.Sub(last).Round(100*time.Millisecond))
 			}
 			if err == nil {
@@ -288,7 +304,7 @@ func (r *runner) failover(err error) {
 func (r *runner) startCompanion(ctx context.Context) error {
 	opts := companion.Options{Addr: r.f.companion, Hello: companion.Hello{
 		Session: r.id, Version: version(), Routine: r.p.tl.Routine, Title: r.p.tl.Title,
-	}}
+	}, Pictures: r.p.tl.Pictures()}
 	if r.f.history != "off" {
 		path := r.a.historyPath(r.f.history)
 		opts.History = func() (any, error) {

@@ -20,6 +20,7 @@ import (
 // then it stops pulling without a word, as a wedged driver does.
 type stallingDevice struct {
 	rate       int
+	startAfter time.Duration // the first pull comes this late (a sound server taking its first client)
 	stallAfter time.Duration
 	mu         sync.Mutex
 	stalledAt  time.Time
@@ -30,6 +31,11 @@ func (d *stallingDevice) Start(s voice.Streamer) error {
 	d.stop = make(chan struct{})
 	go func() {
 		buf := make([]float32, d.rate/100)
+		select {
+		case <-time.After(d.startAfter):
+		case <-d.stop:
+			return
+		}
 		start := time.Now()
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
@@ -100,6 +106,25 @@ func TestStalledDeviceIsNoticed(t *testing.T) {
 			assert.Equal(t, ExitOK, <-code)
 		})
 	}
+}
+
+// A device whose first pull comes 2 s late (a sound server taking its first
+// client) is not taken for a failed one.
+func TestSlowStartingDeviceIsKept(t *testing.T) {
+	dev := &stallingDevice{rate: voice.DefaultRate, startAfter: 2 * time.Second, stallAfter: time.Hour}
+	defer func(f func(int) (voice.Sink, error)) { openDevice = f }(openDevice)
+	openDevice = func(int) (voice.Sink, error) { return dev, nil }
+	var out, errb lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() {
+		code <- MainContext(ctx, []string{"run", "upper-back", "--companion", "off", "--history", "off", "--no-checkin", "--audio", "required"},
+			IO{In: strings.NewReader(""), Out: &out, Err: &errb, Env: func(string) string { return "" }})
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Go slowly") }, 10*time.Second, 20*time.Millisecond)
+	cancel()
+	assert.Equal(t, ExitOK, <-code)
+	assert.Empty(t, errb.String())
 }
 
 // A control added as one entry of the table is in the terminal's help and

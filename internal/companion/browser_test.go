@@ -2,21 +2,31 @@ package companion
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/coach-dev/coach/coach"
 	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// axeJS is axe-core's browser build (testdata/axe/README.md: version,
+// integrity and licence), injected into the page to check accessibility.
+//
+//go:embed testdata/axe/axe.min.js
+var axeJS string
 
 func chromium(t *testing.T) string {
 	t.Helper()
@@ -32,52 +42,15 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestPageInRealBrowser follows a real session (the built-in routine on the
-// wall clock at 20x, silent) in headless Chromium: the exercise and rep
-// advance, pause and resume work from the page and the server reports them.
-func TestPageInRealBrowser(t *testing.T) {
+// newBrowser starts headless Chromium with the flags that work as root and
+// without a network, plus any extra ones, and returns its first tab. The
+// browser quits when the test ends.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	bin := chromium(t)
-	routines, err := coach.LoadBuiltin(scripts.FS)
-	require.NoError(t, err)
-	pack, err := voice.Default()
-	require.NoError(t, err)
-	tl, err := coach.Compile(routines[0], pack, coach.Options{CheckIn: true})
-	require.NoError(t, err)
-	pl, err := voice.Placements(tl, pack)
-	require.NoError(t, err)
-	mixer := voice.NewMixer(pl, tl.Length, 1)
-	clock := voice.NewClockSink(tl.Rate, 5) // slow enough to answer the check-in
-	sess := coach.NewSession(tl, voice.PackPlayer{Mixer: mixer, Pack: pack}, clock.Buffered, coach.Config{Speed: 5})
-	var paused, pain atomic.Bool
-	var rating atomic.Int64
-	rating.Store(-1)
-	sess.OnState(func(st coach.State) { paused.Store(st.Paused) })
-	sess.OnRecord(func(r coach.Record) {
-		for _, e := range r.Exercises {
-			if e.PainStop {
-				pain.Store(true)
-			}
-		}
-		if r.PainBefore != nil {
-			rating.Store(int64(*r.PainBefore))
-		}
-	})
-
-	days := make([]map[string]any, 14)
-	for i := range days {
-		days[i] = map[string]any{"date": time.Now().AddDate(0, 0, i-13).Format("2006-01-02"), "sessions": i % 3, "completed": i % 3 / 2}
-	}
-	srv, err := New(Options{Addr: "127.0.0.1:0", History: func() (any, error) { return days, nil }})
-	require.NoError(t, err)
-	srv.Attach(sess)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv.Start(ctx)
-	defer srv.Close()
-
 	// Chromium's helpers may still write to the profile for a moment after
-	// the browser is told to quit, so it is removed best-effort rather than
-	// with t.TempDir, whose cleanup fails the test on a busy folder.
+	// the browser quits, so it is removed best-effort rather than with
+	// t.TempDir, whose cleanup fails the test on a busy folder.
 	profile, err := os.MkdirTemp("", "coach-chromium-")
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -98,63 +71,227 @@ func TestPageInRealBrowser(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
+	opts = append(opts, extra...)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 60*time.Second)
-	defer tcancel()
+	t.Cleanup(func() { bcancel(); acancel() })
+	require.NoError(t, chromedp.Run(bctx), "start chromium")
+	return bctx
+}
 
-	textIs := func(sel, want string) chromedp.Action {
-		return chromedp.Poll(`document.querySelector("`+sel+`").textContent.includes("`+want+`")`, nil, chromedp.WithPollingTimeout(20*time.Second))
+// within bounds a browser step so a stuck page fails the test instead of
+// hanging it.
+func within(ctx context.Context, d time.Duration, actions ...chromedp.Action) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return chromedp.Run(ctx, actions...)
+}
+
+// waitJS polls a JavaScript condition in the page.
+func waitJS(cond string) chromedp.Action {
+	return chromedp.Poll(cond, nil, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))
+}
+
+// evalJSON evaluates an expression (awaiting a promise) and decodes its
+// JSON value into v.
+func evalJSON(expr string, v any) chromedp.Action {
+	return chromedp.Evaluate(expr, v, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	})
+}
+
+// settle waits until the page has laid out and painted twice.
+var settle = evalJSON(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil)
+
+// key presses a key as a person does: keydown, keypress, keyup.
+func key(k string) chromedp.Action { return chromedp.KeyEvent(k) }
+
+// holdAt presses the mouse on an element's centre for d, then lets go.
+func holdAt(sel string, d time.Duration) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var c struct{ X, Y float64 }
+		if err := chromedp.Run(ctx, evalJSON(`(() => { const b = document.querySelector(`+jsString(sel)+`).getBoundingClientRect(); return {X: b.left + b.width / 2, Y: b.top + b.height / 2}; })()`, &c)); err != nil {
+			return err
+		}
+		if err := input.DispatchMouseEvent(input.MousePressed, c.X, c.Y).WithButton(input.Left).WithButtons(1).WithClickCount(1).Do(ctx); err != nil {
+			return err
+		}
+		time.Sleep(d)
+		return input.DispatchMouseEvent(input.MouseReleased, c.X, c.Y).WithButton(input.Left).WithClickCount(1).Do(ctx)
+	})
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// viewport is a screen the page must work on from across the room.
+type viewport struct {
+	name  string
+	w, h  int64
+	scale float64 // 2: the laptop at 200 % zoom (half the CSS pixels, twice the density)
+	dark  bool
+}
+
+// The devices people prop up: phone portrait and landscape, tablet,
+// laptop, and the laptop at 200 % zoom; light and dark schemes alternate.
+var viewports = []viewport{
+	{"phone-portrait", 390, 844, 1, false},
+	{"phone-landscape", 844, 390, 1, true},
+	{"tablet", 820, 1180, 1, false},
+	{"laptop", 1280, 800, 1, true},
+	{"laptop-200pct", 640, 400, 2, false},
+}
+
+func (v viewport) apply() chromedp.Action {
+	scheme := "light"
+	if v.dark {
+		scheme = "dark"
 	}
-	// The session starts once the page is up, so a slow browser start on a
-	// loaded machine cannot miss the check-in.
-	var nDays int
-	require.NoError(t, chromedp.Run(bctx, chromedp.Navigate(srv.URL()), textIs("#conn", "live"),
-		chromedp.Poll(`document.querySelectorAll("#days .day").length === 14`, nil, chromedp.WithPollingTimeout(10*time.Second)),
-		chromedp.Evaluate(`document.querySelectorAll("#days .day").length`, &nDays)))
-	assert.Equal(t, 14, nDays, "the last 14 days are shown")
-	require.NoError(t, clock.Start(mixer))
-	defer clock.Close()
-	go sess.Run(ctx)
-	require.NoError(t, chromedp.Run(bctx,
-		chromedp.WaitVisible(`#rating`, chromedp.ByID),
-		chromedp.Click(`#rating button[data-command="rate-4"]`, chromedp.ByQuery),
-		textIs("#exercise", "Shoulder rolls"),
-		textIs("#position", "Exercise 1 of 5"),
-		textIs("#rep", "Rep 2 of 10"),
-		textIs("#rep", "Rep 3 of 10"),
-	), "the page follows the session")
-	assert.Equal(t, int64(4), rating.Load(), "the check-in answer from the page reached the session")
+	return chromedp.Tasks{
+		chromedp.EmulateViewport(v.w, v.h, chromedp.EmulateScale(v.scale)),
+		emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+		settle,
+	}
+}
 
+// shots is where screenshots are kept for people to look at: named in the
+// log, emptied at the start of each run, never committed.
+var shots = sync.OnceValue(func() string {
+	dir := os.Getenv("COACH_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "coach-page-screenshots")
+	}
+	os.RemoveAll(dir)
+	os.MkdirAll(dir, 0o755)
+	return dir
+})
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
 	var png []byte
-	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pause", chromedp.ByID), textIs("#pause", "Resume")))
-	require.Eventually(t, paused.Load, 5*time.Second, 10*time.Millisecond, "the session paused")
-	var before, after string
-	require.NoError(t, chromedp.Run(bctx,
-		chromedp.Text("#clock", &before, chromedp.ByID),
-		chromedp.Sleep(500*time.Millisecond),
-		chromedp.Text("#clock", &after, chromedp.ByID),
-		chromedp.CaptureScreenshot(&png),
-	))
-	assert.Equal(t, before, after, "the clock stands still while paused")
-	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pause", chromedp.ByID), textIs("#pause", "Pause")))
-	require.Eventually(t, func() bool { return !paused.Load() }, 5*time.Second, 10*time.Millisecond, "the session resumed")
-	require.NoError(t, chromedp.Run(bctx, textIs("#rep", "Rep 4 of 10")))
+	require.NoError(t, within(ctx, 20*time.Second, chromedp.CaptureScreenshot(&png)))
+	require.True(t, strings.HasPrefix(string(png), "\x89PNG"))
+	require.NoError(t, os.WriteFile(filepath.Join(shots(), name+".png"), png, 0o644))
+}
 
-	// Next from the page moves the session on; "This hurts" stops the
-	// exercise, says the pain line and is recorded.
-	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#nextbtn", chromedp.ByID), textIs("#exercise", "Child")))
-	require.NoError(t, chromedp.Run(bctx, chromedp.Click("#pain", chromedp.ByID), textIs("#exercise", "Open books"), textIs("#caption", "Stop this exercise now")))
-	assert.True(t, pain.Load(), "the pain stop reached the session")
+// axeViolations runs axe-core in the page (injecting it on first use) and
+// returns one line per violation.
+func axeViolations(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	var loaded bool
+	require.NoError(t, within(ctx, 20*time.Second, chromedp.Evaluate(`typeof window.axe === "object"`, &loaded)))
+	if !loaded {
+		require.NoError(t, within(ctx, 30*time.Second, chromedp.Evaluate(axeJS+";true", nil)))
+	}
+	var res struct {
+		Violations []string `json:"violations"`
+		Passes     int      `json:"passes"`
+	}
+	require.NoError(t, within(ctx, 60*time.Second, evalJSON(`axe.run(document, {resultTypes: ["violations"]}).then((r) => ({passes: r.passes.length,
+		violations: r.violations.flatMap((v) => v.nodes.map((n) => v.id + " (" + v.impact + "): " + v.help + " at " + n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\s+/g, " ")))}))`, &res)))
+	require.Positive(t, res.Passes, "axe-core ran its rules")
+	return res.Violations
+}
 
-	shot := filepath.Join(t.TempDir(), "companion.png")
-	require.NoError(t, os.WriteFile(shot, png, 0o644))
-	os.WriteFile(filepath.Join(os.TempDir(), "companion.png"), png, 0o644)
-	t.Logf("screenshot: %s (copy in %s)", shot, filepath.Join(os.TempDir(), "companion.png"))
-	assert.True(t, strings.HasPrefix(string(png), "\x89PNG"))
+// stepped is a real session (the built-in routine, compiled with the
+// default pack, mixed by the real mixer) whose clock is the test's hand:
+// frames are pulled from the mixer, in odd-sized chunks as a sound card
+// would, only when the test moves on. Every state can be held still while
+// the page is measured at every viewport.
+type stepped struct {
+	tl    *coach.Timeline
+	mixer *voice.Mixer
+	sess  *coach.Session
+	buf   []float32
+
+	mu   sync.Mutex
+	rec  coach.Record
+	done chan coach.Record
+}
+
+func newStepped(t *testing.T, opt coach.Options, speed float64) *stepped {
+	t.Helper()
+	routines, err := coach.LoadBuiltin(scripts.FS)
+	require.NoError(t, err)
+	var r *coach.Routine
+	for _, x := range routines {
+		if x.ID == "upper-back" {
+			r = x
+		}
+	}
+	require.NotNil(t, r)
+	pack, err := voice.Default()
+	require.NoError(t, err)
+	tl, err := coach.Compile(r, pack, opt)
+	require.NoError(t, err)
+	pl, err := voice.Placements(tl, pack)
+	require.NoError(t, err)
+	s := &stepped{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), buf: make([]float32, 479), done: make(chan coach.Record, 1)}
+	// Speed only sets how long the pain line holds the session in wall
+	// time; nothing else moves unless the test pulls frames.
+	s.sess = coach.NewSession(tl, voice.PackPlayer{Mixer: s.mixer, Pack: pack}, nil, coach.Config{Speed: speed, MaxWait: time.Hour})
+	s.sess.OnRecord(func(r coach.Record) { s.mu.Lock(); s.rec = r; s.mu.Unlock() })
+	return s
+}
+
+func (s *stepped) run(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { s.done <- s.sess.Run(ctx) }()
+	t.Cleanup(cancel)
+}
+
+func (s *stepped) record() coach.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rec.Clone()
+}
+
+// to plays the timeline up to frame (the heard position, as a sink would
+// have pulled it) and lets the session look.
+func (s *stepped) to(t *testing.T, frame int64) {
+	t.Helper()
+	stalled := int64(0)
+	for pos := s.mixer.Position(); pos < frame; pos = s.mixer.Position() {
+		n := min(int64(len(s.buf)), frame-pos)
+		s.mixer.Stream(s.buf[:n])
+		if s.mixer.Position() == pos {
+			// Saying the pain line holds the timeline a few seconds; a
+			// paused mixer never moves, which a test must not ask for.
+			if stalled += n; stalled > 60*int64(s.tl.Rate) {
+				t.Fatalf("the mixer does not move on from frame %d: paused?", pos)
+			}
+		}
+	}
+	s.sess.Wake()
+}
+
+// seg finds the first segment at or after from that matches.
+func (s *stepped) seg(t *testing.T, what string, ok func(coach.Segment) bool) coach.Segment {
+	t.Helper()
+	for _, g := range s.tl.Segments {
+		if ok(g) {
+			return g
+		}
+	}
+	t.Fatalf("no segment: %s", what)
+	return coach.Segment{}
+}
+
+// cueIn is the middle of the first line said in the segment: a frame
+// with a caption.
+func (s *stepped) cueIn(t *testing.T, g coach.Segment) int64 {
+	t.Helper()
+	for _, c := range s.tl.Cues {
+		if c.At >= g.Start && c.At < g.End {
+			return (c.At + min(c.End, g.End)) / 2
+		}
+	}
+	t.Fatalf("no line in segment %+v", g)
+	return 0
 }

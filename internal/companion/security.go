@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -149,7 +150,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
@@ -191,7 +192,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	s.setCookie(w)
 	if fromQuery && !websocket.IsWebSocketUpgrade(r) {
 		q.Del("token")
-		s.redirect(w, r, r.URL.Path, q.Encode())
+		// Cleaned: "//evil.example" would send the browser to another site.
+		s.redirect(w, r, path.Clean("/"+r.URL.Path), q.Encode())
 		return false
 	}
 	return true

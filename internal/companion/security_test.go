@@ -199,6 +199,19 @@ func TestLANModeNeedsTheToken(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, "/app.js?v=2&w=a+b", resp.Header.Get("Location"))
+	// Never to another site: a path that reads as one is cleaned.
+	for _, p := range []string{"//evil.example/", "//evil.example", "/\\evil.example", "/./..//evil.example"} {
+		c, err := net.Dial("tcp", local(s))
+		require.NoError(t, err)
+		fmt.Fprintf(c, "GET %s?token=%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", p, tok, local(s))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, p)
+		resp.Body.Close()
+		c.Close()
+		loc := resp.Header.Get("Location")
+		assert.Equal(t, http.StatusSeeOther, resp.StatusCode, p)
+		assert.True(t, strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\"), "%s redirects to %q", p, loc)
+	}
 
 	// The token does not excuse a foreign Host or Origin.
 	code, _ := do(t, s, "GET", "/?token="+tok, "evil.example", nil)

@@ -50,6 +50,9 @@ type Options struct {
 	// Hello is sent to every page first. Its Controls default to the
 	// domain's table and its Phases to the domain's labels.
 	Hello Hello
+	// Pictures are the exercises' pictures by address (images/NAME, as the
+	// state names them): Timeline.Pictures.
+	Pictures map[string]*coach.Picture
 }
 
 // Server is the companion web server: GET / (the page), GET /ws (the
@@ -140,6 +143,8 @@ func newServer(opt Options, t timing) (*Server, error) {
 	page, _ := fs.Sub(pageFS, "page")
 	mux.Handle("GET /", http.FileServerFS(page))
 	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /images/{name}", servePicture(opt.Pictures))
+	mux.HandleFunc("GET /manifest.webmanifest", serveManifest)
 	mux.HandleFunc("GET /history", func(w http.ResponseWriter, r *http.Request) {
 		if opt.History == nil {
 			http.NotFound(w, r)

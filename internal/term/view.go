@@ -165,7 +165,8 @@ func (v *View) ReadsKeys() bool { return v.keys }
 // redrawn at most every Options.Interval. In plain mode each change of
 // exercise, side, set, rep or phase, and each new caption, is one line,
 // none coalesced away (a thousand lines waiting on a stuck output are
-// the most kept).
+// the most kept); pause and resume make at most a line a second, and one
+// for the state a burst of them leaves.
 func (v *View) State(st coach.State) {
 	v.mu.Lock()
 	if v.closed {

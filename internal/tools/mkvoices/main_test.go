@@ -40,7 +40,9 @@ func TestDefaultPackWithinLimits(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("%d prompts, %.1f MB, %.0f s, longest %.1f s, loudest %.1f dBFS, longest lead %d ms, largest DC %.2f LSB",
 		st.clips, float64(st.bytes)/1e6, st.seconds, st.longest, st.peakDB, st.leadMS, st.dc)
-	assert.Less(t, st.bytes, int64(16<<20), "the pack stays small enough to embed")
+	// 20 MiB: 368 prompts are 15.2 MB, 2.6 MB of it the 150 ms of margins
+	// each prompt keeps so no word loses its edges.
+	assert.Less(t, st.bytes, int64(20<<20), "the pack stays small enough to embed")
 }
 
 // requireFestival fails in CI (which installs it) and skips only on a
