@@ -172,6 +172,8 @@ var shippedSchemas = map[string]bool{
 	"a21a348284111ebe3fb39784561bf43786f705a10866dd976f4829f57fed22f9": true,
 	"b31c7c4b29bce47ebe8ca17c01cd835b352a3e2310013af090ed1e07688fd1bc": true,
 	"24798c0b3ab3d51425c00a119b189847bf2b5f7666367417620707ff9cc5be8a": true, // with the image field
+	"21cfbff235ac68556bf0f8b0955e98e164dc1fc2f48f2c58d1cc6631bd0ad0aa": true, // with time_left
+	"4c828d47f0cb41b83311ed7de577020e88c619f92b0f87930636aeedec21d3df": true, // with image and time_left
 }
 
 // writeSchema keeps the schema the template points at beside the scripts.

@@ -321,7 +321,10 @@ func (r *runner) startCompanion(ctx context.Context) error {
 		return err
 	}
 	srv.Attach(r.sess)
-	if err := srv.Start(ctx); err != nil {
+	// The runner closes the server itself, after the session's record has
+	// been sent: a signal that ends the session must not end the server
+	// before the pages have their summary.
+	if err := srv.Start(context.WithoutCancel(ctx)); err != nil {
 		srv.Close()
 		return err
 	}

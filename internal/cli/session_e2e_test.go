@@ -258,12 +258,19 @@ func TestOneRecordEverywhere(t *testing.T) {
 // with the session left running.
 func TestHangupAndClosedOutputRecordStopped(t *testing.T) {
 	t.Run("SIGHUP", func(t *testing.T) {
-		c := startCoach(t, "--speed", "10", "--companion", "off", "--no-checkin")
+		c := startCoach(t, "--speed", "10", "--companion", "127.0.0.1:0", "--no-checkin")
+		p := openPage(t, c)
 		c.waitLine(t, "shoulder-rolls  rep 2")
 		require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
 		out, err := c.wait(t)
 		require.NoError(t, err, out)
 		assert.Contains(t, out, "Session stopped — ")
+		select {
+		case sum := <-p.summary:
+			assert.Equal(t, coach.StatusStopped, sum.Record.Status, "the page gets the record of a session a signal ended")
+		case <-time.After(5 * time.Second):
+			t.Error("no summary on the page after SIGHUP")
+		}
 		rep := historyJSON(t, c.db)
 		require.Len(t, rep.Sessions, 1)
 		assert.Equal(t, coach.StatusStopped, rep.Sessions[0].Status)

@@ -43,9 +43,10 @@ var defaultTiming = timing{writeWait: 5 * time.Second, pongWait: 30 * time.Secon
 type Hub struct {
 	t timing
 
-	latest atomic.Pointer[coach.State]
-	poke   chan struct{}
-	cues   chan cueMsg
+	latest    atomic.Pointer[coach.State]
+	poke      chan struct{}
+	cues      chan cueMsg
+	summaries chan *frame // one slot: the session's record, once it has ended
 
 	pubMu       sync.Mutex // serialises cue derivation if Publish is called from several goroutines
 	lastCaption string
@@ -69,7 +70,7 @@ type Hub struct {
 }
 
 func newHub(t timing) *Hub {
-	h := &Hub{t: t, poke: make(chan struct{}, 1), cues: make(chan cueMsg, hubCues),
+	h := &Hub{t: t, poke: make(chan struct{}, 1), cues: make(chan cueMsg, hubCues), summaries: make(chan *frame, 1),
 		ended: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{}), bye: make(chan struct{}),
 		clients: map[*client]struct{}{}}
 	go h.run()
@@ -169,6 +170,9 @@ func (h *Hub) run() {
 			sendState()
 		case m := <-h.cues:
 			sendCue(m)
+		case f := <-h.summaries:
+			sendState()
+			h.sendSummary(f)
 		case <-h.quit:
 			// Flush: the last cues, then the last state (a finished or
 			// stopped session's final snapshot must reach the pages).
@@ -182,6 +186,11 @@ func (h *Hub) run() {
 				}
 			}
 			sendState()
+			select {
+			case f := <-h.summaries:
+				h.sendSummary(f)
+			default:
+			}
 			return
 		}
 	}
@@ -215,8 +224,25 @@ func (h *Hub) register(c *client) bool {
 }
 
 // publishSummary offers the session's record to every page, now and as
-// they connect.
+// they connect. It goes through the hub's goroutine, after the state
+// published before it, so no page sees the summary before the session's
+// final state. It never blocks: a newer summary replaces one not yet sent.
 func (h *Hub) publishSummary(f *frame) {
+	for {
+		select {
+		case h.summaries <- f:
+			return
+		default:
+		}
+		select {
+		case <-h.summaries:
+		default:
+		}
+	}
+}
+
+// sendSummary is publishSummary on the hub's goroutine.
+func (h *Hub) sendSummary(f *frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.summary = f
