@@ -59,7 +59,8 @@ func requireFestival(t *testing.T) {
 
 // The pack checker on the committed pack: a sample of prompts is said again
 // by festival, untrimmed, and no prompt may have lost more than 20 ms of
-// audible sound (within 40 dB of the take's peak) at either end. The
+// audible sound (within 40 dB of the take's peak) at either end; each is
+// also exactly what the build makes from that take. The
 // sample is every fourth phrase, every count a countdown or a set says,
 // "hundred", and the words whose edges the first pack cut.
 func TestDefaultPackKeepsWholeWords(t *testing.T) {
@@ -79,6 +80,16 @@ func TestDefaultPackKeepsWholeWords(t *testing.T) {
 			sample = append(sample, ph)
 		}
 	}
+	dir := filepath.Join("..", "..", "..", "voice", "default")
+	f, err := os.Open(filepath.Join(dir, "manifest.json"))
+	require.NoError(t, err)
+	m, err := voice.ReadManifest(f, "manifest.json")
+	f.Close()
+	require.NoError(t, err)
+	files := map[string]string{}
+	for _, c := range m.Clips {
+		files[c.Phrase] = c.File
+	}
 	e, err := bake.Detect("festival")
 	require.NoError(t, err)
 	recs, err := bake.Record(context.Background(), e, sample, p.Rate(), nil)
@@ -93,6 +104,12 @@ func TestDefaultPackKeepsWholeWords(t *testing.T) {
 		}
 		assert.LessOrEqual(t, ls, voice.MaxEdgeLoss, "%q lost audible sound at the start", sample[i])
 		assert.LessOrEqual(t, le, voice.MaxEdgeLoss, "%q lost audible sound at the end", sample[i])
+		// And the committed file is what a build makes now, byte for byte.
+		var b bytes.Buffer
+		require.NoError(t, voice.EncodeWAV(&b, r.Clip.Samples, p.Rate()))
+		committed, err := os.ReadFile(filepath.Join(dir, files[coach.Key(sample[i])]))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(committed, b.Bytes()), "%q is not what the build makes now (make voices VOICES_FLAGS=-force)", sample[i])
 		worstStart, worstEnd = max(worstStart, ls), max(worstEnd, le)
 	}
 	t.Logf("%d of %d prompts compared with festival's untrimmed take: at most %v lost at the start, %v at the end",
