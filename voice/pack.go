@@ -269,7 +269,7 @@ func (d regularDir) Open(name string) (fs.File, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() && !st.IsDir() {
-		err = &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", fileKind(st.Mode()))}
+		err = &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", FileKind(st.Mode()))}
 	}
 	if err != nil {
 		f.Close()

@@ -43,7 +43,7 @@ func DecodeWAVFile(path string) (samples []float32, rate, channels int, err erro
 		return nil, 0, 0, fmt.Errorf("%s: is a folder, not a wav file", path)
 	}
 	if err == nil && !st.Mode().IsRegular() {
-		return nil, 0, 0, fmt.Errorf("%s: not a regular file (%s), not a wav file", path, fileKind(st.Mode()))
+		return nil, 0, 0, fmt.Errorf("%s: not a regular file (%s), not a wav file", path, FileKind(st.Mode()))
 	}
 	if err == nil && st.Size() > maxWAVSize {
 		return nil, 0, 0, fmt.Errorf("%s: too large (%d MiB) for a prompt", path, st.Size()>>20)
@@ -51,9 +51,12 @@ func DecodeWAVFile(path string) (samples []float32, rate, channels int, err erro
 	return DecodeWAV(f, path)
 }
 
-// fileKind names what a file that is not a regular file is.
-func fileKind(m fs.FileMode) string {
+// FileKind names what a file that is not a regular file is, for errors
+// that refuse it ("a FIFO", "a folder").
+func FileKind(m fs.FileMode) string {
 	switch {
+	case m.IsDir():
+		return "a folder"
 	case m&fs.ModeNamedPipe != 0:
 		return "a FIFO"
 	case m&fs.ModeSocket != 0:

@@ -13,6 +13,7 @@ import (
 	"text/template"
 
 	"github.com/coach-dev/coach/coach"
+	"github.com/coach-dev/coach/voice"
 	"github.com/spf13/cobra"
 )
 
@@ -191,7 +192,7 @@ func writeSchema(dir string) (note string, err error) {
 	case st.Mode()&os.ModeSymlink != 0:
 		return fmt.Sprintf("kept %s: it is a link, and coach does not write through links (coach schema prints the schema)", quoteName(path)), nil
 	case !st.Mode().IsRegular():
-		return fmt.Sprintf("kept %s: it is %s, not a file (coach schema prints the schema)", quoteName(path), fileKind(st.Mode())), nil
+		return fmt.Sprintf("kept %s: it is %s, not a file (coach schema prints the schema)", quoteName(path), voice.FileKind(st.Mode())), nil
 	}
 	old, err := readRegular(path, 4<<20)
 	if err != nil {
