@@ -344,18 +344,22 @@ const (
 	EdgeWindow    = 5 * time.Millisecond // a prompt's first and last 5 ms ...
 	EdgeDBFS      = -50.0                // ... stay under this: no click
 	MaxDCLSB      = 10.0
-	lostFraction  = 0.5  // a window counts as lost when the prompt keeps under half its level (-6 dB)
+	lostFraction  = 0.5  // a window is kept when the prompt has at least half its level (-6 dB)
 	matchResidual = 1e-3 // prompt vs take after alignment: residual energy under -30 dB
 )
 
 // EdgeLoss measures what a prompt lost of the engine's untrimmed output
-// it was cut from (take, at the same rate and high-passed the same way):
-// the time, at each end, during which take is audible (within AudibleDB of
-// its peak in [from, to)) but the prompt, aligned on take, is missing or
-// more than 6 dB quieter. [from, to) is the part of take the prompt stands
+// it was cut from (take, at the same rate and high-passed the same way), at
+// each end: how long before the first (after the last) audible moment the
+// prompt keeps, take is already (still) audible. Audible is within
+// AudibleDB of take's peak in [from, to); kept is no more than 6 dB under
+// take, with the prompt aligned on take. A final "p" is a burst after a
+// silent closure: losing it loses the whole span back to the vowel, not
+// just the burst's 20 ms. [from, to) is the part of take the prompt stands
 // for: all of it for a phrase said alone, the word and the pauses around it
 // for one cut from a carrier sentence. An error means the prompt is not a
-// cut of take at all (another text, another engine, another build).
+// cut of take at all (another text, another engine, another build), or
+// keeps nothing audible of it.
 func EdgeLoss(prompt, take []float32, rate, from, to int) (start, end time.Duration, err error) {
 	from, to = max(from, 0), min(to, len(take))
 	if len(prompt) == 0 || from >= to || len(prompt) > len(take) {
@@ -374,22 +378,29 @@ func EdgeLoss(prompt, take []float32, rate, from, to int) (start, end time.Durat
 	et, ep := Envelope(take, rate), Envelope(placed, rate)
 	thr := Peak(take[from:to]) * math.Pow(10, AudibleDB/20)
 	hop := max(rate/1000, 1)
-	mid := off + len(prompt)/2
-	var lostStart, lostEnd int
+	firstA, lastA, firstK, lastK := -1, -1, -1, -1
 	for k := from / hop; k*hop < to && k < len(et); k++ {
-		if et[k] <= thr || ep[k] >= et[k]*lostFraction {
+		if et[k] <= thr {
 			continue
 		}
-		if k*hop < mid {
-			lostStart++
-		} else {
-			lostEnd++
+		if firstA < 0 {
+			firstA = k
 		}
+		lastA = k
+		if ep[k] >= et[k]*lostFraction {
+			if firstK < 0 {
+				firstK = k
+			}
+			lastK = k
+		}
+	}
+	if firstK < 0 {
+		return 0, 0, errors.New("prompt keeps nothing audible of the engine's output")
 	}
 	ms := func(n int) time.Duration {
 		return time.Duration(n) * time.Second * time.Duration(hop) / time.Duration(rate)
 	}
-	return ms(lostStart), ms(lostEnd), nil
+	return ms(firstK - firstA), ms(lastA - lastK), nil
 }
 
 // align finds where prompt sits in take (prompt ≈ gain·take[off:]): its

@@ -348,6 +348,36 @@ func TestNormalize(t *testing.T) {
 
 // EdgeLoss takes any prompt, take and region without panicking, and a
 // prompt cut from its own take loses nothing outside the cut.
+// A final stop: the vowel, 100 ms of silent closure, a 20 ms burst. A
+// prompt that ends with the vowel lost the stop: the whole 120 ms span,
+// not only the burst's 20 ms of sound.
+func TestEdgeLossCountsTheSpanOfALostStop(t *testing.T) {
+	rate := DefaultRate
+	ms := rate / 1000
+	take := make([]float32, rate)
+	for i := range 300 * ms { // a gliding vowel: no two periods alike, so it aligns once
+		x := float64(i) / float64(rate)
+		take[200*ms+i] = float32(0.5 * math.Sin(2*math.Pi*(180*x+100*x*x)))
+	}
+	for i := range 20 * ms {
+		take[600*ms+i] = float32(0.05 * math.Sin(2*math.Pi*3100*float64(i)/float64(rate)))
+	}
+	whole := slices.Clone(take[150*ms : 720*ms])
+	Fade(whole, rate, 10*time.Millisecond, 30*time.Millisecond)
+	ls, le, err := EdgeLoss(whole, take, rate, 0, len(take))
+	require.NoError(t, err)
+	assert.Zero(t, ls)
+	assert.Zero(t, le)
+	noStop := slices.Clone(take[150*ms : 540*ms])
+	Fade(noStop, rate, 10*time.Millisecond, 30*time.Millisecond)
+	ls, le, err = EdgeLoss(noStop, take, rate, 0, len(take))
+	require.NoError(t, err)
+	assert.Zero(t, ls)
+	assert.InDelta(t, 125*time.Millisecond, le, float64(6*time.Millisecond), "from the vowel's kept end to the burst's end: %v", le)
+	_, _, err = EdgeLoss(noStop, take, rate, 560*ms, len(take))
+	assert.EqualError(t, err, "prompt keeps nothing audible of the engine's output")
+}
+
 func FuzzEdgeLoss(f *testing.F) {
 	take, start, end := word(2000, 200, 225)
 	b := make([]byte, 0, 2*len(take))

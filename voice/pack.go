@@ -201,7 +201,7 @@ func (p *Pack) Over(base *Pack) *Pack {
 const (
 	MaxClipSeconds = 8     // a prompt is a cue, not a paragraph
 	PeakDBFS       = -1.0  // headroom: overlapping prompts are summed
-	MaxLeadMS      = 100   // silence before the voice makes cues land late; prompts keep 50 ms before a word's first sound
+	MaxLeadMS      = 150   // silence before the voice makes cues land late: 50 ms kept before a word's first sound, plus a soft start under -50 dBFS (the "th" of "thirty", a stop's closure: up to ~80 ms)
 	LeadDBFS       = -50.0 // voice, or a consonant's noise (the floor is ~-75)
 )
 

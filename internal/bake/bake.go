@@ -468,6 +468,9 @@ func Record(ctx context.Context, e Engine, texts []string, rate int, progress Pr
 	}
 	done := 0
 	for r := range ch {
+		if ctx.Err() != nil {
+			continue // cancelled: let the engine stop, convert nothing more
+		}
 		rec, err := prepare(r.file, texts[r.i], rate, cs[r.i], r.words)
 		if err != nil {
 			cancel()
@@ -592,15 +595,17 @@ func convert(s []float32, from int, text string, rate int, name string, c carrie
 	take.To = len(take.Samples)
 	padded := slices.Clone(take.Samples)
 	voice.Fade(padded[lead:lead+len(s)], rate, FadeIn, FadeOut)
+	cut := 0 // where the trim starts looking
 	if c.n >= 0 {
 		if len(words) != c.first+c.n {
 			return Recording{}, fmt.Errorf("%s: %d words said for %q, want %d", name, len(words), c.say, c.first+c.n)
 		}
-		take.From, take.To = region(padded, rate, words, lead, c.first, c.n)
+		take.From, cut, take.To = region(padded, rate, words, lead, c.first, c.n)
 	}
 	// The noise floor is the engine's, not the pads' digital silence.
-	level := voice.SoundLevel(padded[max(take.From, lead):max(min(take.To, lead+len(s)), max(take.From, lead))], rate, TrimDB)
-	out := voice.Trim(padded[take.From:take.To], rate, level, LeadIn, Tail)
+	lo := max(cut, lead)
+	level := voice.SoundLevel(padded[lo:max(lo, min(take.To, lead+len(s)))], rate, TrimDB)
+	out := voice.Trim(padded[cut:take.To], rate, level, LeadIn, Tail)
 	if len(out) == 0 {
 		return Recording{}, fmt.Errorf("%s: silent", name)
 	}
@@ -613,27 +618,46 @@ func frames(d time.Duration, rate int) int { return int(d * time.Duration(rate) 
 
 // region is the part of a carrier take (its words timed from lead frames
 // in) that stands for words [first, first+n): from the quietest moment of
-// the pause before them (past the last of the word before) to the quietest
-// moment of the pause after them, or the end.
-func region(s []float32, rate int, words []Word, lead, first, n int) (from, to int) {
+// the pause before them to the quietest moment of the pause after them, or
+// the end. The checker holds the prompt to all of it. cut is where the trim
+// looks for the words' first sound: past the decay of the word before
+// (under voice.AudibleDB of the words' peak), and no earlier than LeadIn
+// (and 10 ms for an onset festival labels late) before the first word,
+// because festival's pauses carry faint noise near the trim level that
+// would otherwise pass for speech.
+func region(s []float32, rate int, words []Word, lead, first, n int) (from, cut, to int) {
 	frame := func(sec float64) int { return min(max(lead+int(sec*float64(rate)), 0), len(s)) }
 	env := voice.Envelope(s, rate)
 	hop := max(rate/1000, 1)
+	level := func(f int) float64 {
+		if f/hop < len(env) {
+			return env[f/hop]
+		}
+		return 0
+	}
 	quietest := func(a, b int) int {
-		best, level := a, math.Inf(1)
-		for f := a; f < b && f/hop < len(env); f += hop {
-			if env[f/hop] < level {
-				best, level = f, env[f/hop]
+		q := a
+		for f := a; f < b; f += hop {
+			if level(f) < level(q) {
+				q = f
 			}
 		}
-		return best
+		return q
 	}
-	from, to = 0, len(s)
-	if first > 0 {
-		from = quietest(frame(words[first-1].End), frame(words[first].Start))
-	}
+	to = len(s)
 	if last := first + n; last < len(words) {
 		to = quietest(frame(words[last-1].End), frame(words[last].Start))
 	}
-	return from, max(to, from)
+	if first == 0 {
+		return 0, 0, to
+	}
+	a, b := frame(words[first-1].End), frame(words[first].Start)
+	audible := voice.Peak(s[b:max(b, to)]) * math.Pow(10, voice.AudibleDB/20)
+	decayed := a
+	for decayed < b && level(decayed) > audible {
+		decayed += hop
+	}
+	from = quietest(decayed, b)
+	cut = max(decayed, b-frames(LeadIn+10*time.Millisecond, rate))
+	return from, cut, max(to, cut, from)
 }

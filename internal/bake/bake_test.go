@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -388,4 +389,119 @@ func FuzzParseMark(f *testing.F) {
 			t.Fatalf("%q read as %d %v, written back as %q", line, i, words, again)
 		}
 	})
+}
+
+// pitch is a plain autocorrelation pitch track (Hz, every 10 ms, voiced
+// frames only) for the tests below: enough to tell a fall from a rise.
+func pitch(s []float32, rate int) []float64 {
+	win := rate * 30 / 1000
+	var out []float64
+	for i := 0; i+win+rate/100 < len(s); i += rate / 100 {
+		x := s[i : i+win]
+		var e0 float64
+		for _, v := range x {
+			e0 += float64(v) * float64(v)
+		}
+		if e0/float64(win) < 1e-4 { // under -40 dBFS: not voiced
+			continue
+		}
+		best, lag := 0.0, 0
+		for l := rate / 400; l <= rate/120; l++ {
+			var c, e1 float64
+			for j := range x {
+				c += float64(x[j]) * float64(s[i+j+l])
+				e1 += float64(s[i+j+l]) * float64(s[i+j+l])
+			}
+			if n := c / math.Sqrt(e0*e1+1e-20); n > best {
+				best, lag = n, l
+			}
+		}
+		if best > 0.7 {
+			out = append(out, float64(rate)/float64(lag))
+		}
+	}
+	return out
+}
+
+func median(x []float64) float64 {
+	y := slices.Clone(x)
+	slices.Sort(y)
+	return y[len(y)/2]
+}
+
+// A count cut from the end of a countdown starts without the pitch reset
+// of a new sentence and falls, as a count does; festival's number said
+// alone starts high (and in the middle of a countdown it would rise, a
+// list's tone). Measured on the pack: median first pitch 176 Hz against
+// 194 Hz alone.
+func TestCountsSoundLikeCounts(t *testing.T) {
+	requireTool(t, "festival")
+	texts := []string{"One", "Two", "Three", "Four", "Five", "Seven", "Ten", "Twenty-one"}
+	counted, err := Record(context.Background(), Festival{}, texts, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	alone, err := Record(context.Background(), festivalAlone{}, texts, voice.DefaultRate, nil)
+	require.NoError(t, err)
+	var startC, startA, fall []float64
+	for i := range texts {
+		c, a := pitch(counted[i].Clip.Samples, voice.DefaultRate), pitch(alone[i].Clip.Samples, voice.DefaultRate)
+		require.Greater(t, len(c), 6, texts[i])
+		require.Greater(t, len(a), 6, texts[i])
+		startC = append(startC, median(c[:3]))
+		startA = append(startA, median(a[:3]))
+		fall = append(fall, median(c[len(c)/2:])/median(c[:3])) // the second half against the start
+	}
+	t.Logf("first pitch: counted %.0f Hz, alone %.0f Hz; counted second half/start %.2f", median(startC), median(startA), median(fall))
+	assert.Less(t, median(startC), median(startA)-8, "no new sentence's pitch reset")
+	assert.Less(t, median(fall), 0.97, "a count falls")
+}
+
+// festivalAlone is festival without word timings: every phrase said alone.
+type festivalAlone struct{ f Festival }
+
+func (e festivalAlone) Name() string { return e.f.Name() }
+func (e festivalAlone) Synth(ctx context.Context, t []string, d string) ([]string, error) {
+	return e.f.Synth(ctx, t, d)
+}
+func (e festivalAlone) SynthEach(ctx context.Context, t []string, d string, done func(int, string)) error {
+	return e.f.SynthEach(ctx, t, d, done)
+}
+
+// Why counts are said with a forced phrase break: festival's own phrasing
+// runs "Eight. Seven." together (no pause in 98 of the 100 carriers), so
+// no cut could keep the count's first sound without the last of the word
+// before; forced, every carrier pauses (25-205 ms, median 135).
+func TestFestivalForcedBreaksGivePauses(t *testing.T) {
+	requireTool(t, "festival")
+	texts := []string{"Seven", "Three", "Twenty-one", "Ninety-nine", "hundred", "Five"}
+	var forced, free []Line
+	var first []int
+	for _, text := range texts {
+		c := carrierFor(text)
+		forced = append(forced, Line{Text: c.say, Breaks: c.breaks})
+		free = append(free, Line{Text: c.say})
+		first = append(first, c.first)
+	}
+	pauses := func(lines []Line) []float64 {
+		out := make([]float64, len(lines))
+		var mu sync.Mutex
+		err := Festival{}.SynthTimed(context.Background(), lines, t.TempDir(), func(i int, _ string, w []Word) {
+			mu.Lock()
+			defer mu.Unlock()
+			if assert.Len(t, w, first[i]+countWords(texts[i]), lines[i].Text) { // not require: another goroutine
+				out[i] = w[first[i]].Start - w[first[i]-1].End
+			}
+		})
+		require.NoError(t, err)
+		return out
+	}
+	withBreak, without := pauses(forced), pauses(free)
+	silent := 0
+	for i := range texts {
+		assert.GreaterOrEqual(t, withBreak[i], 0.02, "%q: a pause before the count", forced[i].Text)
+		if without[i] < 0.001 {
+			silent++
+		}
+	}
+	t.Logf("pause before the count: forced %v s, festival's own %v s", withBreak, without)
+	assert.GreaterOrEqual(t, silent, len(texts)-1, "festival alone runs the count on")
 }
