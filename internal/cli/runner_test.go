@@ -118,7 +118,7 @@ func TestSlowStartingDeviceIsKept(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	go func() {
-		code <- MainContext(ctx, []string{"run", "upper-back", "--companion", "off", "--history", "off", "--no-checkin", "--audio", "required"},
+		code <- MainContext(ctx, []string{"run", "upper-back", "--companion", "off", "--history", "off", "--no-checkin", "--no-media-keys", "--audio", "required"},
 			IO{In: strings.NewReader(""), Out: &out, Err: &errb, Env: func(string) string { return "" }})
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Go slowly") }, 10*time.Second, 20*time.Millisecond)
