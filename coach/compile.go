@@ -664,12 +664,12 @@ func (c *compiler) restBetween(ex, count int, e *Exercise, p plan, next *Exercis
 	sort.Slice(all, func(i, j int) bool { return all[i].At < all[j].At })
 	for _, cue := range all {
 		if cue.At >= split {
-			cue.Exercise = ex + 1
+			cue.Exercise, cue.Phase = ex+1, PhaseUpNext
 		}
 		c.tl.Cues = append(c.tl.Cues, cue)
 	}
 	c.segment(split-start, ex, -1, -1, -1, PhaseRest)
-	c.segment(end-split, ex+1, -1, -1, -1, PhaseRest)
+	c.segment(end-split, ex+1, -1, -1, -1, PhaseUpNext)
 }
 
 // ready gives time to get into position, announces the side, and counts in.

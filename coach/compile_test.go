@@ -343,7 +343,7 @@ func TestRestBetweenExercisesSaysWhatComesNext(t *testing.T) {
 	g := tl.Segments[tl.SegmentAt(rest)]
 	assert.Equal(t, Segment{Start: rest, End: preview.At, Exercise: 0, Set: -1, Side: -1, Rep: -1, Phase: PhaseRest}, g)
 	g = tl.Segments[tl.SegmentAt(preview.At)]
-	assert.Equal(t, Segment{Start: preview.At, End: rest + 20000, Exercise: 1, Set: -1, Side: -1, Rep: -1, Phase: PhaseRest}, g)
+	assert.Equal(t, Segment{Start: preview.At, End: rest + 20000, Exercise: 1, Set: -1, Side: -1, Rep: -1, Phase: PhaseUpNext}, g)
 	assert.Equal(t, PhaseReady, tl.Segments[tl.SegmentAt(rest+20000)].Phase, "all was said in the rest: no setup")
 }
 

@@ -102,6 +102,7 @@ var phaseLabels = map[string]string{
 	PhaseReady:          "Get ready",
 	PhaseSetRest:        "Rest",
 	PhaseRest:           "Rest",
+	PhaseUpNext:         "Up next",
 	PhaseSwitch:         "Change sides",
 	PhaseFinish:         "Finishing",
 	PhaseCheckInBefore:  "Check-in",

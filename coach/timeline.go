@@ -82,7 +82,11 @@ const (
 	PhaseSetRest = "set-rest"
 	PhaseSwitch  = "switch"
 	PhaseRest    = "rest"
-	PhaseFinish  = "finish"
+	// PhaseUpNext is the part of a rest between exercises where the coach
+	// says what comes next: it belongs to the exercise coming, so a page
+	// shows that one, and skipping to it hears its name.
+	PhaseUpNext = "up-next"
+	PhaseFinish = "finish"
 	// Check-ins ask for a pain rating; they last a fixed time, so an
 	// unanswered one never stalls a hands-free session.
 	PhaseCheckInBefore = "checkin-before"

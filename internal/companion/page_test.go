@@ -206,7 +206,10 @@ func TestPageEveryStateAtEveryViewport(t *testing.T) {
 	}
 	frozen := `(() => { const a = document.getElementById("breath").getAnimations()[0];
 		return {Count: document.getElementById("count").textContent, Transform: getComputedStyle(document.getElementById("breath")).transform, State: a ? a.playState : ""}; })()`
-	require.NoError(t, within(tab, 10*time.Second, evalJSON(frozen, &before), chromedp.Sleep(1200*time.Millisecond), evalJSON(frozen, &after)))
+	// A frame for the pause to be drawn (the style read just before may be
+	// the last running frame's), then nothing may move.
+	require.NoError(t, within(tab, 10*time.Second, chromedp.Sleep(300*time.Millisecond), evalJSON(frozen, &before),
+		chromedp.Sleep(1200*time.Millisecond), evalJSON(frozen, &after)))
 	assert.Equal(t, "paused", before.State, "the breathing guide is paused")
 	assert.Equal(t, before, after, "paused: the countdown and the breathing guide stand still")
 	checkEverywhere(t, tab, pageState{name: "6-paused", view: "live", ring: true, caption: true, controls: buttons, paused: true})
@@ -228,6 +231,16 @@ func TestPageEveryStateAtEveryViewport(t *testing.T) {
 	require.NoError(t, within(tab, 5*time.Second, chromedp.Text("#exercise", &name, chromedp.ByID)))
 	assert.Equal(t, "Scapular squeeze", name)
 	checkEverywhere(t, tab, pageState{name: "7-rest", view: "live", ring: true, caption: true, controls: buttons})
+	// Then the coach says what comes next (the up-next part of the rest,
+	// which belongs to that exercise): the page still shows the one coming,
+	// not the one after it.
+	up := s.seg(t, "up next", func(g coach.Segment) bool { return g.Exercise == 3 && g.Phase == coach.PhaseUpNext })
+	s.to(t, s.cueIn(t, up))
+	require.NoError(t, within(tab, 20*time.Second, waitJS(`document.getElementById("phase").textContent === "Up next"`)))
+	require.NoError(t, within(tab, 5*time.Second, chromedp.Text("#exercise", &name, chromedp.ByID),
+		chromedp.AttributeValue("#picture-img", "src", &img, nil, chromedp.ByID)))
+	assert.Equal(t, "Scapular squeeze", name, "up next: the exercise coming")
+	assert.Equal(t, "images/scapular-squeeze.svg", img)
 
 	// "This hurts": a tap is not enough; holding it stops the exercise,
 	// and the page says so while the coach speaks and the session waits.

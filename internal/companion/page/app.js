@@ -206,11 +206,17 @@
   function renderLive(s, prev) {
     setView("live");
     const ex = s.exercise, n = s.exercise_count;
+    // Between exercises the page shows the one coming: in the rest after an
+    // exercise it is the state's "next"; once the coach says what comes
+    // (the up-next phase) it is the state's own exercise.
     const restBetween = s.phase === "rest" && !s.rep && !!s.next;
+    const upNext = s.phase === "up-next" && !!ex;
+    const coming = restBetween ? { name: s.next, image: s.next_image, index: s.exercise_index + 1 }
+      : upNext ? { name: ex.name, image: ex.image, index: s.exercise_index } : null;
     const phase = phases[s.phase] || s.phase || "";
-    if (restBetween) {
-      setText($("position"), "Up next · exercise " + (s.exercise_index + 2) + " of " + n);
-      setText($("exercise"), s.next);
+    if (coming) {
+      setText($("position"), "Up next · exercise " + (coming.index + 1) + " of " + n);
+      setText($("exercise"), coming.name);
     } else if (ex) {
       setText($("position"), "Exercise " + (s.exercise_index + 1) + " of " + n);
       setText($("exercise"), ex.name);
@@ -219,13 +225,13 @@
       setText($("exercise"), s.title || s.routine || "coach");
     }
     if (ex && (!prev || !prev.exercise || prev.exercise.id !== ex.id)) announce("Exercise " + (s.exercise_index + 1) + " of " + n + ": " + ex.name);
-    show($("upnext"), restBetween);
-    setText($("upnext"), restBetween ? "Rest, then " + s.next : "");
+    show($("upnext"), !!coming);
+    setText($("upnext"), coming ? "Rest, then " + coming.name : "");
 
-    const inReps = !!ex && s.rep > 0 && !restBetween;
-    show($("side"), !!s.side && !restBetween);
+    const inReps = !!ex && s.rep > 0 && !coming;
+    show($("side"), !!s.side && !coming);
     setText($("side"), s.side ? s.side.charAt(0).toUpperCase() + s.side.slice(1) + " side" : "");
-    show($("set"), s.sets > 1 && s.set > 0 && !restBetween);
+    show($("set"), s.sets > 1 && s.set > 0 && !coming);
     setText($("set"), "Set " + s.set + " of " + s.sets);
     setText($("rep"), inReps ? "Rep " + s.rep + " of " + s.reps : "");
     dots(inReps ? s.reps : 0, s.rep);
@@ -233,21 +239,21 @@
     setText($("phase"), phase);
     if (s.caption) caption(s.caption);
 
-    // The picture: this exercise's, or in the rest the next one's.
-    const src = restBetween ? s.next_image : ex && !restBetween ? ex.image : "";
+    // The picture: this exercise's, or between exercises the coming one's.
+    const src = coming ? coming.image : ex ? ex.image : "";
     const img = $("picture-img");
     if (src) {
       if (img.getAttribute("src") !== src) img.setAttribute("src", src);
-      img.alt = "How to do " + (restBetween ? s.next : ex.name);
+      img.alt = "How to do " + (coming ? coming.name : ex.name);
     }
     show($("picture"), !!src);
     $("live").classList.toggle("no-picture", !src);
 
     // How to: the setup while getting into position, the tips during reps.
-    const setupNow = !!ex && !restBetween && (s.phase === "setup" || s.phase === "ready" || s.phase === "switch");
+    const setupNow = !!ex && !coming && (s.phase === "setup" || s.phase === "ready" || s.phase === "switch");
     list($("setup"), setupNow ? ex.setup : []);
     list($("tips"), inReps ? ex.tips : []);
-    setText($("equipment"), ex && !restBetween && ex.equipment && ex.equipment.length && (setupNow || !inReps) ? "You need " + ex.equipment.join(", ") : "");
+    setText($("equipment"), ex && !restBetween && ex.equipment && ex.equipment.length && (setupNow || upNext || !inReps) ? "You need " + ex.equipment.join(", ") : "");
     breathe(s);
     tick();
     fit();
