@@ -304,7 +304,7 @@ func (r *runner) failover(err error) {
 
 func (r *runner) startCompanion(ctx context.Context) error {
 	opts := companion.Options{Addr: r.f.companion, Hello: companion.Hello{
-		Session: r.id, Version: version(), Routine: r.p.tl.Routine, Title: r.p.tl.Title,
+		Session: r.id, Version: version(), Routine: r.p.tl.Routine, Title: r.p.tl.Title, Listening: r.f.listen,
 	}, Pictures: r.p.tl.Pictures()}
 	if r.f.history != "off" {
 		path := r.a.historyPath(r.f.history)

@@ -231,3 +231,24 @@ func TestPageLiveRegionsWriteOnlyChanges(t *testing.T) {
 		last[id] = text
 	}
 }
+
+// A command taken from speech is shown as the server says it, once; and
+// while coach listens the controls tell what to say.
+func TestPageShowsHeardCommands(t *testing.T) {
+	tab := newBrowser(t)
+	srv := startServer(t, Options{Hello: Hello{Session: "x", Listening: true}}, nil)
+	srv.Publish(coach.State{Seq: 1, Routine: "r", Title: "R", Phase: "intro", PhaseMS: 5000, PhaseLeftMS: 4000, ExerciseIndex: -1})
+	require.NoError(t, within(tab, 30*time.Second, chromedp.Navigate("http://"+local(srv)+"/"),
+		waitJS(`document.querySelectorAll(".bar button").length > 0`)))
+	waitClients(t, srv, 1)
+	// Listening, each button says what to say for it, from the table.
+	var title string
+	require.NoError(t, within(tab, 5*time.Second, chromedp.AttributeValue(`.bar [data-command="next"]`, "title", &title, nil, chromedp.ByQuery)))
+	next, _ := coach.ControlFor(coach.CmdNext)
+	assert.Contains(t, title, "say “coach "+next.Spoken+"”")
+	srv.Heard(coach.CmdPause, "Heard: coach pause")
+	var text string
+	require.NoError(t, within(tab, 10*time.Second, waitJS(`!document.getElementById("heard").hidden`),
+		chromedp.Text("#heard", &text, chromedp.ByID)))
+	assert.Equal(t, "Heard: coach pause", text)
+}

@@ -29,12 +29,15 @@ const maxMessage = 4096
 // build its buttons and keys from, and the phase labels. It comes from the
 // domain's tables, never a copy.
 type Hello struct {
-	Session  string            `json:"session"`
-	Version  string            `json:"version"`
-	Routine  string            `json:"routine"`
-	Title    string            `json:"title"`
-	Controls []coach.Control   `json:"controls"`
-	Phases   map[string]string `json:"phases"`
+	Session  string          `json:"session"`
+	Version  string          `json:"version"`
+	Routine  string          `json:"routine"`
+	Title    string          `json:"title"`
+	Controls []coach.Control `json:"controls"`
+	// Listening says coach takes spoken commands (--listen), so the page
+	// tells what to say for each control.
+	Listening bool              `json:"listening"`
+	Phases    map[string]string `json:"phases"`
 }
 
 type helloMsg struct {

@@ -10,7 +10,7 @@
   const HOLD_MS = 600; // "This hurts" is held this long to confirm a touch
 
   let ws = null, retry = 0, everOpen = false;
-  let session = "", controls = [], phases = {};
+  let session = "", controls = [], phases = {}, listening = false;
   const keymap = new Map(); // key as KeyboardEvent.key, lower case → control
   let last = null, lastAt = 0, ended = false;
   let stopped = { name: "", seq: -1 }; // the exercise a pain stop ended
@@ -41,7 +41,7 @@
       else if (m.type === "state") render(m);
       else if (m.type === "cue") caption(m.text);
       else if (m.type === "summary") finish(m);
-      else if (m.type === "heard") heard(m.text || m.command || "");
+      else if (m.type === "heard") heard(m.text || "Heard: " + (m.command || ""));
       else if (m.type === "error") console.warn("coach:", m.message);
     };
     sock.onclose = () => {
@@ -76,6 +76,7 @@
     if (session && m.session !== session) reset();
     session = m.session;
     phases = m.phases || {};
+    listening = !!m.listening;
     buildControls(m.controls || []);
     setText($("routine"), m.title || m.routine || "coach");
     setLost(false);
@@ -116,8 +117,19 @@
       .map((c) => keyName(c.keys[0]) + " for " + c.label);
     setText($("checkin-keys"), "Tap a number or press its key" + (spelled.length ? " (" + spelled.join(", ") + ")" : "") + ".");
     const t = control("toggle");
-    setText($("paused-how"), (t && t.keys && t.keys.length ? "Press " + keyName(t.keys[0]) + " or " : "Tap ") + label("resume", "Resume") + " to carry on.");
+    const resume = control("resume");
+    setText($("paused-how"), (t && t.keys && t.keys.length ? "Press " + keyName(t.keys[0]) + " or " : "Tap ") + label("resume", "Resume") + " to carry on" +
+      (listening && resume && resume.spoken ? ", or say “coach " + resume.spoken + "”." : "."));
     if (last) render(last);
+  }
+
+  // What to say for a control when coach listens: its own words, or for
+  // the pause/resume toggle the words of both.
+  function spokenHint(c) {
+    if (!listening) return "";
+    const words = c.command === "toggle" ? [control("pause"), control("resume")].filter((x) => x && x.spoken).map((x) => x.spoken)
+      : c.spoken ? [c.spoken] : [];
+    return words.length ? " — or say " + words.map((w) => "“coach " + w + "”").join(" / ") : "";
   }
 
   function button(c, cls) {
@@ -126,7 +138,7 @@
     b.dataset.command = c.command;
     if (cls) b.className = cls;
     b.textContent = c.label;
-    b.title = c.help + (c.keys && c.keys.length ? " (" + c.keys.map(keyName).join(", ") + ")" : "");
+    b.title = c.help + (c.keys && c.keys.length ? " (" + c.keys.map(keyName).join(", ") + ")" : "") + spokenHint(c);
     if (c.keys && c.keys.length) b.setAttribute("aria-keyshortcuts", c.keys.filter((k) => k.length === 1 || k === "space").map(keyName).join(" "));
     b.addEventListener("click", (e) => {
       send(c.command);
@@ -442,7 +454,7 @@
   let heardTimer = 0;
   function heard(text) {
     if (!text) return;
-    setText($("heard"), "Heard: " + text);
+    setText($("heard"), text); // the server says it whole: "Heard: coach pause"
     show($("heard"), true);
     clearTimeout(heardTimer);
     heardTimer = setTimeout(() => show($("heard"), false), 2500);
