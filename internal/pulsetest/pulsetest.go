@@ -60,10 +60,22 @@ load-module module-native-protocol-unix auth-anonymous=1 socket=%s
     format "raw"
 }
 `, sock, e.capture)
-	must(t, os.WriteFile(filepath.Join(dir, "null.pa"), []byte(pa), 0o644))
 	must(t, os.WriteFile(e.conf, []byte(alsa), 0o644))
+	Daemon(t, dir, pa, sock)
+	return e
+}
+
+// Daemon runs a private PulseAudio daemon in dir for the length of the
+// test, with script as its only configuration (it must load
+// module-native-protocol-unix on socket), and returns once the daemon
+// serves socket and a keep-alive stream in the script has settled.
+func Daemon(t testing.TB, dir, script, socket string) {
+	t.Helper()
+	Require(t, "pulseaudio")
+	file := filepath.Join(dir, "daemon.pa")
+	must(t, os.WriteFile(file, []byte(script), 0o644))
 	must(t, os.MkdirAll(filepath.Join(dir, "run"), 0o700))
-	cmd := exec.Command("pulseaudio", "-n", "-F", filepath.Join(dir, "null.pa"), "--daemonize=no",
+	cmd := exec.Command("pulseaudio", "-n", "-F", file, "--daemonize=no",
 		"--exit-idle-time=-1", "--use-pid-file=no", "--log-target=stderr")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"))
 	log, err := os.Create(filepath.Join(dir, "pulseaudio.log"))
@@ -77,7 +89,7 @@ load-module module-native-protocol-unix auth-anonymous=1 socket=%s
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := os.Stat(sock); err == nil {
+		if _, err := os.Stat(socket); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -86,9 +98,8 @@ load-module module-native-protocol-unix auth-anonymous=1 socket=%s
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// The keep-alive takes effect after the sink's first wake-up.
+	// A keep-alive takes effect after the sink's first wake-up.
 	time.Sleep(2100 * time.Millisecond)
-	return e
 }
 
 func must(t testing.TB, err error) {
