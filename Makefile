@@ -24,6 +24,10 @@ CORPUS_PKGS := festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k fl
 export GOFLAGS := $(strip $(GOFLAGS) -tags=pocketsphinx)
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Fuzzing runs on Go 1.27.3 (fetched once from the module proxy, ~76 MB):
+# go1.26's fuzz coordinator can fail a healthy target with "context deadline
+# exceeded" when -fuzztime ends (go.dev/issue/75804, fixed in go1.27).
+FUZZ_GO   ?= GOTOOLCHAIN=go1.27.3 $(GO)
 
 .PHONY: all build run test lint fuzz bench voices commands deps deps-test deps-run clean
 
@@ -74,21 +78,21 @@ lint:
 	$(GO) mod tidy -diff
 
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
-	$(GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
-	$(GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
-	$(GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
-	$(GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzPicture$$' -fuzztime=$(FUZZTIME) ./coach
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
-	$(GO) test -run='^$$' -fuzz='^FuzzDecodeKeys$$' -fuzztime=$(FUZZTIME) ./internal/term
-	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) ./internal/term
-	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryImport$$' -fuzztime=$(FUZZTIME) ./internal/history
-	$(GO) test -run='^$$' -fuzz='^FuzzVAD$$' -fuzztime=$(FUZZTIME) ./internal/listen
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzSplitClauses$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzDecodeWAV$$' -fuzztime=$(FUZZTIME) ./voice
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzReadManifest$$' -fuzztime=$(FUZZTIME) ./voice
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzEdgeLoss$$' -fuzztime=$(FUZZTIME) ./voice
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzParseMark$$' -fuzztime=$(FUZZTIME) ./internal/bake
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzDuration$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzPlaceholders$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzPicture$$' -fuzztime=$(FUZZTIME) ./coach
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=$(FUZZTIME) ./internal/companion
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzDecodeKeys$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) ./internal/term
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzRecoveryImport$$' -fuzztime=$(FUZZTIME) ./internal/history
+	$(FUZZ_GO) test -run='^$$' -fuzz='^FuzzVAD$$' -fuzztime=$(FUZZTIME) ./internal/listen
 
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...
