@@ -21,6 +21,7 @@ type Control struct {
 	Media   string   `json:"media,omitempty"`  // the MPRIS player method that sends it
 	Button  bool     `json:"button"`           // shown as a button and in help lines
 	CheckIn bool     `json:"checkin"`          // only does something while a check-in asks
+	Feel    bool     `json:"feel"`             // rates how the exercise just done felt; asked in the rest after it
 }
 
 // Key names that are not one printable character.
@@ -49,6 +50,18 @@ var Controls = func() []Control {
 			Help: "Stop this exercise at once because it hurts; the coach says what to do and moves on.", Spoken: "ouch", Button: true},
 		{Command: CmdStop, Keys: []string{"q", KeyCtrlC, KeyCtrlD}, Label: "Stop", Hint: "quit",
 			Help: "End the session now; what was done is recorded.", Spoken: "stop", Media: "Stop", Button: true},
+	}
+	for _, f := range []struct {
+		cmd         Command
+		key, label  string
+		hint, level string
+	}{
+		{CmdTooEasy, "e", "Too easy", "easy", "too easy"},
+		{CmdAboutRight, "o", "About right", "ok", "about right"},
+		{CmdTooHard, "d", "Too hard", "hard", "too hard"},
+	} {
+		cs = append(cs, Control{Command: f.cmd, Keys: []string{f.key}, Label: f.label, Hint: f.hint,
+			Help: "Say the exercise just done was " + f.level + " (kept in the history for you and your physio).", Feel: true})
 	}
 	for n := 0; n <= 10; n++ {
 		key := fmt.Sprint(n)

@@ -47,7 +47,7 @@ type ExerciseRecord struct {
 	Completed     bool    `json:"completed"`          // heard to the exercise's end
 	Skipped       bool    `json:"skipped"`            // left early with next
 	PainStop      bool    `json:"pain_stop"`          // left early because it hurt
-	Rating        *string `json:"rating"`             // how it felt; not asked yet
+	Rating        *string `json:"rating"`             // how it felt: "too-easy", "about-right", "too-hard"; nil if not said
 }
 
 // NewRecord is the record of a session of tl that has not started yet.

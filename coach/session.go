@@ -21,7 +21,22 @@ const (
 	CmdRepeat Command = "repeat" // restart the current rep
 	CmdStop   Command = "stop"
 	CmdPain   Command = "pain" // "this hurts": stop this exercise and move on
+
+	// How the exercise just done felt: the record keeps the last answer
+	// per exercise, the command's name being the rating.
+	CmdTooEasy    Command = "too-easy"
+	CmdAboutRight Command = "about-right"
+	CmdTooHard    Command = "too-hard"
 )
+
+// feel reads a feel command as its rating.
+func (c Command) feel() (string, bool) {
+	switch c {
+	case CmdTooEasy, CmdAboutRight, CmdTooHard:
+		return string(c), true
+	}
+	return "", false
+}
 
 // Rate answers a check-in: "rate-0" to "rate-10". Outside a check-in it
 // does nothing.
@@ -472,8 +487,50 @@ func (s *Session) command(r *run, c Command, heard int64) {
 	default:
 		if n, ok := c.rating(); ok {
 			s.answer(r, n, heard)
+		} else if v, ok := c.feel(); ok {
+			if t := s.feelTarget(r, heard); t >= 0 {
+				r.rec.Exercises[t].Rating = &v
+				r.changed = true
+			}
 		}
 	}
+}
+
+// feelTarget is the exercise a feel rating is about: the one under way
+// once its first rep has started (or it was left), else the one before it
+// (in the up-next part of a rest, getting into position); after the last
+// exercise, the last one. -1 before the first exercise starts.
+func (s *Session) feelTarget(r *run, heard int64) int {
+	n := len(s.tl.Exercises)
+	if n == 0 || heard < s.firstStart() {
+		return -1
+	}
+	ex := s.exerciseAt(heard)
+	if ex < 0 || ex >= n {
+		return n - 1
+	}
+	if x := r.rec.Exercises[ex]; x.DoneReps > 0 || x.Completed || x.Skipped || x.PainStop || heard >= s.firstRep(ex) {
+		return ex
+	}
+	return ex - 1
+}
+
+// firstRep is the frame where exercise ex's first rep starts (its end if it
+// has none).
+func (s *Session) firstRep(ex int) int64 {
+	for _, g := range s.tl.Segments {
+		if g.Exercise == ex && g.Rep >= 0 {
+			return g.Start
+		}
+	}
+	return s.tl.Exercises[ex].End
+}
+
+// asksFeel reports whether a phase is the time to ask how the exercise
+// just done felt: the rest after it (not its up-next part, which is about
+// the coming one) and the closing words. The answer's keys work anywhere.
+func asksFeel(phase string) bool {
+	return phase == PhaseRest || phase == PhaseFinish
 }
 
 // answer records a check-in rating and moves on at once.
@@ -527,6 +584,15 @@ func (s *Session) publish(r *run, heard int64, finished, stopped bool) {
 	}
 	st.Finished = finished
 	st.Stopped = stopped
+	if asksFeel(st.Phase) && !finished && !stopped && !st.Interjecting {
+		if t := s.feelTarget(r, heard); t >= 0 {
+			x := r.rec.Exercises[t]
+			st.FeelFor = x.Name
+			if x.Rating != nil {
+				st.Feel = *x.Rating
+			}
+		}
+	}
 	if r.published && st.Same(r.last) {
 		return
 	}

@@ -312,7 +312,7 @@ func TestControlTable(t *testing.T) {
 			seen[k] = true
 		}
 	}
-	for _, c := range []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain, Rate(0), Rate(10)} {
+	for _, c := range []Command{CmdPause, CmdResume, CmdToggle, CmdNext, CmdBack, CmdRepeat, CmdStop, CmdPain, CmdTooEasy, CmdAboutRight, CmdTooHard, Rate(0), Rate(10)} {
 		_, ok := ControlFor(c)
 		assert.True(t, ok, c)
 	}
@@ -400,4 +400,60 @@ func TestFreezeCountsAsPaused(t *testing.T) {
 	rec := <-done
 	assert.Equal(t, int64(3000+2*3600*1000), rec.PausedMS, "the pause and the freeze")
 	assert.Equal(t, int64(400), rec.SpentMS)
+}
+
+// A feel rating is about the exercise just done: asked in the rest after
+// it and in the closing words; the last answer counts.
+func TestFeelRatesTheExerciseJustDone(t *testing.T) {
+	tl := compileT(t, holdScript, Options{})
+	at := func(ex int, phase string) int64 {
+		for _, g := range tl.Segments {
+			if g.Exercise == ex && g.Phase == phase {
+				return g.Start + 100
+			}
+		}
+		t.Fatalf("no segment %d/%s", ex, phase)
+		return 0
+	}
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name    string
+		at      int64
+		cmds    []Command
+		asks    string // the state's FeelFor once the commands are in
+		ratings []*string
+	}{
+		{"in the rest after an exercise", at(0, PhaseRest), []Command{CmdTooHard}, "Squeeze", []*string{str("too-hard"), nil}},
+		{"in the up-next part, still the one before (not asked there)", at(1, PhaseUpNext), []Command{CmdAboutRight}, "", []*string{str("about-right"), nil}},
+		{"getting ready for the next one, still the one before", at(1, PhaseReady), []Command{CmdTooEasy}, "", []*string{str("too-easy"), nil}},
+		{"during reps, the one under way", at(1, string(BreatheIn)), []Command{CmdTooHard}, "", []*string{nil, str("too-hard")}},
+		{"in the closing words, the last one", at(-1, PhaseFinish), []Command{CmdTooEasy}, "Books", []*string{nil, str("too-easy")}},
+		{"the last answer counts", at(0, PhaseRest), []Command{CmdTooEasy, CmdTooHard, CmdAboutRight}, "Squeeze", []*string{str("about-right"), nil}},
+		{"before the first exercise, nothing", 10, []Command{CmdTooHard}, "", []*string{nil, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakePlayer{pos: tt.at}
+			s := NewSession(tl, p, nil, Config{MaxWait: time.Hour})
+			var states []State
+			s.OnState(func(st State) { states = append(states, st) })
+			for _, c := range tt.cmds {
+				require.True(t, s.Send(c))
+			}
+			require.True(t, s.Send(CmdStop))
+			sum := s.Run(context.Background())
+			assert.Empty(t, p.seeks, "a rating never moves the session")
+			for i, want := range tt.ratings {
+				assert.Equal(t, want, sum.Exercises[i].Rating, sum.Exercises[i].ID)
+			}
+			require.GreaterOrEqual(t, len(states), 2)
+			live := states[len(states)-2] // the last before the stop
+			assert.Equal(t, tt.asks, live.FeelFor)
+			if tt.asks != "" {
+				assert.Equal(t, string(tt.cmds[len(tt.cmds)-1]), live.Feel, "the page shows the answer given")
+				assert.Empty(t, states[0].Feel, "nothing answered yet")
+			}
+			assert.Empty(t, states[len(states)-1].FeelFor, "a stopped session asks nothing")
+		})
+	}
 }

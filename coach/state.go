@@ -30,6 +30,8 @@ type State struct {
 	Progress      float64        `json:"progress"`             // 0..1 of the whole session
 	Next          string         `json:"next"`                 // the next exercise's name, "" at the last
 	NextImage     string         `json:"next_image,omitempty"` // the address of its picture, for a preview in the rest
+	FeelFor       string         `json:"feel_for,omitempty"`   // the exercise a rest asks about: "how did it feel?"; "" when not asking
+	Feel          string         `json:"feel,omitempty"`       // its answer so far: a feel command's name
 	Paused        bool           `json:"paused"`
 	Finished      bool           `json:"finished"`
 	Stopped       bool           `json:"stopped"`

@@ -200,6 +200,14 @@ func runHelp() string {
 		fmt.Fprintf(&b, "  %-8s %s\n", strings.Join(c.Keys, ", "), c.Help)
 	}
 	b.WriteString("  0-9, t   Answer a pain check-in (t is ten).\n")
+	var keys, feel []string
+	for _, c := range coach.Controls {
+		if c.Feel && len(c.Keys) > 0 {
+			keys = append(keys, c.Keys[0])
+			feel = append(feel, c.Keys[0]+" "+strings.ToLower(c.Label))
+		}
+	}
+	fmt.Fprintf(&b, "  %-8s In a rest: how did the exercise just done feel? (%s)\n", strings.Join(keys, ", "), strings.Join(feel, ", "))
 	b.WriteString("With --listen, say \"coach\" and then (in the gaps between the coach's lines):\n")
 	for _, p := range listen.Phrases() {
 		if c, ok := coach.ControlFor(p.Command); ok {

@@ -27,7 +27,7 @@ const measureJS = `(() => {
       problems.push(name(el) + " is outside " + what + ": " + JSON.stringify(box(el)));
   };
   const screen = {left: 0, top: 0, right: vw, bottom: vh};
-  const controls = [...document.querySelectorAll(".bar button, .digits button")].filter(shown);
+  const controls = [...document.querySelectorAll(".bar button, .digits button, .feel button")].filter(shown);
   for (const b of controls) {
     within(b, screen, "the viewport");
     if (b.scrollWidth > b.clientWidth + 1) problems.push("the label of " + name(b) + " is cut");
@@ -57,6 +57,7 @@ const measureJS = `(() => {
     count: count.textContent, countFont: parseFloat(getComputedStyle(count).fontSize),
     caption: shown(cap) ? cap.textContent : "", captionFont: parseFloat(getComputedStyle(cap).fontSize),
     paused: !document.getElementById("paused").hidden,
+    feel: shown(document.getElementById("feel")),
   };
 })()`
 
@@ -74,6 +75,7 @@ type measure struct {
 	Caption     string   `json:"caption"`
 	CaptionFont float64  `json:"captionFont"`
 	Paused      bool     `json:"paused"`
+	Feel        bool     `json:"feel"`
 }
 
 // pageState is one state the page must get right at every viewport.
@@ -84,6 +86,7 @@ type pageState struct {
 	caption  bool   // a caption is shown
 	controls int    // buttons expected on screen
 	paused   bool
+	feel     bool // the rest asks how the exercise felt
 }
 
 // checkEverywhere measures the page in its current state at every
@@ -114,6 +117,7 @@ func checkEverywhere(t *testing.T, tab context.Context, st pageState) {
 			assert.GreaterOrEqual(t, m.CaptionFont, 0.05*m.VH-0.5, "%s: the caption is 5%% of the viewport's height", where)
 		}
 		assert.Equal(t, st.paused, m.Paused, where)
+		assert.Equal(t, st.feel, m.Feel, "%s: the feel question", where)
 		line := fmt.Sprintf("%-30s %2d controls", where, len(m.Controls))
 		if st.ring {
 			line += fmt.Sprintf(", ring %3.0f px (%2.0f%% of %3.0f), number %3.0f px", m.Ring, 100*m.Ring/short, short, m.CountFont)
@@ -221,16 +225,29 @@ func TestPageEveryStateAtEveryViewport(t *testing.T) {
 	assert.NotEqual(t, before.Transform, after.Transform, "and it moves")
 	assert.Equal(t, 2, s.tl.StateAt(s.sess.Heard()).ExerciseIndex, "Space on the focused Next button paused and resumed; it did not skip")
 
-	// The rest between exercises: next up, with the next one's picture.
+	// The rest between exercises: next up, with the next one's picture,
+	// and the question how the one just done felt (in the place of the
+	// "Rest, then ..." line).
 	rest := s.seg(t, "rest", func(g coach.Segment) bool { return g.Exercise == 2 && g.Rep < 0 && g.Phase == coach.PhaseRest })
 	s.to(t, s.cueIn(t, rest))
-	require.NoError(t, within(tab, 20*time.Second, waitJS(`!document.getElementById("upnext").hidden`)))
+	require.NoError(t, within(tab, 20*time.Second, waitJS(`!document.getElementById("feel").hidden && document.getElementById("upnext").hidden`)))
 	require.NoError(t, within(tab, 5*time.Second, chromedp.AttributeValue("#picture-img", "src", &img, nil, chromedp.ByID)))
 	assert.Equal(t, "images/scapular-squeeze.svg", img, "the rest previews the next exercise's picture")
 	var name string
 	require.NoError(t, within(tab, 5*time.Second, chromedp.Text("#exercise", &name, chromedp.ByID)))
 	assert.Equal(t, "Scapular squeeze", name)
-	checkEverywhere(t, tab, pageState{name: "7-rest", view: "live", ring: true, caption: true, controls: buttons})
+	checkEverywhere(t, tab, pageState{name: "7-rest", view: "live", ring: true, caption: true, controls: buttons + 3, feel: true})
+	// The rest asks how the exercise just done felt: its key, then a tap
+	// that changes the answer; the record keeps the last.
+	var q string
+	require.NoError(t, within(tab, 5*time.Second, chromedp.Evaluate(`document.getElementById("feel-q").textContent`, &q)))
+	assert.Equal(t, "How did Open books feel?", q)
+	require.NoError(t, within(tab, 5*time.Second, key("d")))
+	require.Eventually(t, func() bool { r := s.record().Exercises[2].Rating; return r != nil && *r == "too-hard" }, 5*time.Second, 10*time.Millisecond, "d: too hard")
+	require.NoError(t, within(tab, 10*time.Second, waitJS(`document.querySelector('#feel [data-command="too-hard"]').getAttribute("aria-pressed") === "true"`),
+		chromedp.Click(`#feel [data-command="about-right"]`, chromedp.ByQuery)))
+	require.Eventually(t, func() bool { r := s.record().Exercises[2].Rating; return r != nil && *r == "about-right" }, 5*time.Second, 10*time.Millisecond, "a tap changes it")
+	require.NoError(t, within(tab, 10*time.Second, waitJS(`document.getElementById("feel-q").textContent === "Open books: about right. Noted."`)))
 	// Then the coach says what comes next (the up-next part of the rest,
 	// which belongs to that exercise): the page still shows the one coming,
 	// not the one after it.

@@ -172,6 +172,13 @@ func TestRecorderWritesAsTheSessionGoes(t *testing.T) {
 	final.PainBefore = &four
 	final.Exercises[1].PainStop = true
 	final.PausedMS = 1500
+	// Feel ratings are the feel commands' names, which the schema checks.
+	for i, c := range []coach.Command{coach.CmdTooHard, coach.CmdAboutRight} {
+		v, ok := coach.ControlFor(c)
+		require.True(t, ok)
+		rating := string(v.Command)
+		final.Exercises[i].Rating = &rating
+	}
 	where, err := r.Close(final)
 	require.NoError(t, err)
 	assert.Equal(t, path, where)

@@ -35,8 +35,50 @@ func Render(st coach.State, width int) []string {
 		phaseLine(st, width),
 		captionLine(st, width),
 		timeLine(st, width),
-		fit(width, helps...),
+		helpLine(st, width),
 	}
+}
+
+// feels are the feel controls, for the question a rest asks.
+var feels = func() (fs []coach.Control) {
+	for _, c := range coach.Controls {
+		if c.Feel && len(c.Keys) > 0 {
+			fs = append(fs, c)
+		}
+	}
+	return fs
+}()
+
+// helpLine is the key help, or in a rest the question how the exercise
+// just done felt, with its keys (the keys of the help line still work).
+func helpLine(st coach.State, width int) string {
+	name := clean(st.FeelFor)
+	if name == "" || len(feels) == 0 {
+		return fit(width, helps...)
+	}
+	var long, short, keys []string
+	for _, c := range feels {
+		long = append(long, c.Keys[0]+" "+strings.ToLower(c.Label))
+		short = append(short, c.Keys[0]+" "+c.Hint)
+		keys = append(keys, c.Keys[0])
+	}
+	if st.Feel != "" {
+		said := st.Feel
+		if c, ok := coach.ControlFor(coach.Command(st.Feel)); ok {
+			said = strings.ToLower(c.Label)
+		}
+		return fit(width,
+			fmt.Sprintf("%s felt %s (%s to change)", name, said, strings.Join(keys, "/")),
+			fmt.Sprintf("%s: %s (%s)", name, said, strings.Join(keys, "/")),
+			said)
+	}
+	opts := []string{
+		fmt.Sprintf("How did %s feel? %s", name, strings.Join(long, " · ")),
+		fmt.Sprintf("%s? %s", name, strings.Join(short, " · ")),
+		fmt.Sprintf("How was it? %s", strings.Join(short, " · ")),
+		strings.Join(short, " · "),
+	}
+	return fit(width, append(opts, helps...)...)
 }
 
 // RenderEnd lays out what stays on the screen when the view closes: the

@@ -57,8 +57,15 @@ func states() map[string]coach.State {
 	wide.Exercise = &coach.ExerciseState{ID: "cat-cow", Name: "猫と牛のポーズ 🐈"}
 	wide.Caption = "ゆっくり\x1b[2J息を吸って"
 
+	// The rest after an exercise asks how it felt, then shows the answer.
+	rest := holdState
+	rest.Phase, rest.PhaseMS, rest.PhaseLeftMS, rest.HoldMS, rest.HoldLeftMS, rest.Rep = coach.PhaseRest, 15000, 11200, 0, 0, 0
+	rest.Caption, rest.FeelFor = "Rest.", "Child's pose"
+	rated := rest
+	rated.Feel = string(coach.CmdTooHard)
+
 	return map[string]coach.State{"hold": holdState, "side": side, "paused": paused, "checkin": checkin,
-		"intro": intro, "finished": finished, "stopped": stopped, "wide": wide}
+		"intro": intro, "finished": finished, "stopped": stopped, "wide": wide, "rest": rest, "rated": rated}
 }
 
 func golden(t *testing.T, name, got string) {
@@ -146,6 +153,12 @@ func TestRenderFitsEveryWidth(t *testing.T) {
 	assert.Equal(t, "PAUSED", Render(states()["paused"], 8)[2])
 	assert.Equal(t, "3/5 Open… · rep 3/10", Render(side, 20)[1], "set and side give way before the rep")
 	assert.Equal(t, "3/5 · rep 3/10", Render(side, 14)[1])
+	rest, rated := states()["rest"], states()["rated"]
+	assert.Equal(t, "How did Child's pose feel? e too easy · o about right · d too hard", Render(rest, 80)[5], "a rest asks how it felt")
+	assert.Equal(t, "Child's pose? e easy · o ok · d hard", Render(rest, 40)[5])
+	assert.Equal(t, "Child's pose felt too hard (e/o/d to change)", Render(rated, 80)[5])
+	rest.FeelFor = ""
+	assert.Equal(t, Render(holdState, 80)[5], Render(rest, 80)[5], "the key help otherwise")
 }
 
 func TestTruncateAndWidth(t *testing.T) {

@@ -103,10 +103,11 @@
         else if (k.length === 1) keymap.set(k.toLowerCase(), c);
       }
     }
-    const transport = $("transport"), quit = $("quit"), safety = $("safety"), digits = $("digits");
-    transport.replaceChildren(); quit.replaceChildren(); safety.replaceChildren(); digits.replaceChildren();
+    const transport = $("transport"), quit = $("quit"), safety = $("safety"), digits = $("digits"), feel = $("feel-buttons");
+    transport.replaceChildren(); quit.replaceChildren(); safety.replaceChildren(); digits.replaceChildren(); feel.replaceChildren();
     for (const c of list) {
       if (c.checkin) { digits.append(button(c, "digit")); continue; }
+      if (c.feel) { const b = button(c, ""); b.setAttribute("aria-pressed", "false"); feel.append(b); continue; }
       if (!c.button) continue;
       // This hurts is set apart, and Stop beside it: both end something.
       if (c.command === "pain") safety.append(painButton(c));
@@ -183,6 +184,7 @@
     if (e.key === " ") e.preventDefault(); // Space pauses; it never presses the focused button
     if (!c || e.repeat || !$("lost").hidden) return;
     if (c.checkin && !inCheckIn()) return;
+    if (c.feel && !(last && last.feel_for)) return; // asked only in a rest
     e.preventDefault();
     send(c.command);
   }, true);
@@ -237,7 +239,7 @@
       setText($("exercise"), s.title || s.routine || "coach");
     }
     if (ex && (!prev || !prev.exercise || prev.exercise.id !== ex.id)) announce("Exercise " + (s.exercise_index + 1) + " of " + n + ": " + ex.name);
-    show($("upnext"), !!coming);
+    show($("upnext"), !!coming && !s.feel_for); // the question takes its place; the name is above
     setText($("upnext"), coming ? "Rest, then " + coming.name : "");
 
     const inReps = !!ex && s.rep > 0 && !coming;
@@ -265,10 +267,21 @@
     const setupNow = !!ex && !coming && (s.phase === "setup" || s.phase === "ready" || s.phase === "switch");
     list($("setup"), setupNow ? ex.setup : []);
     list($("tips"), inReps ? ex.tips : []);
+    // In the rest after an exercise: how did it feel? (kept in the history)
+    const asks = !!s.feel_for;
+    show($("feel"), asks);
+    if (asks) {
+      setText($("feel-q"), s.feel ? s.feel_for + ": " + label(s.feel, s.feel).toLowerCase() + ". Noted." : "How did " + s.feel_for + " feel?");
+      $("feel-buttons").querySelectorAll("button").forEach((b) => {
+        const on = String(b.dataset.command === s.feel);
+        if (b.getAttribute("aria-pressed") !== on) b.setAttribute("aria-pressed", on);
+      });
+    }
     setText($("equipment"), ex && !restBetween && ex.equipment && ex.equipment.length && (setupNow || upNext || !inReps) ? "You need " + ex.equipment.join(", ") : "");
     breathe(s);
     tick();
     fit();
+    fitFeel();
     fitInfo();
   }
 
@@ -333,7 +346,17 @@
     }
     el.style.fontSize = "";
   }
-  window.addEventListener("resize", () => { fit(); fitInfo(); });
+  window.addEventListener("resize", () => { fit(); fitFeel(); fitInfo(); });
+
+  // The caption comes first: where the feel question would leave it no
+  // room (a phone, 200 % zoom), only its buttons stay; the group is still
+  // labelled by the question.
+  function fitFeel() {
+    const q = $("feel-q"), cap = $("caption");
+    if ($("feel").hidden) return;
+    if (q.hidden) { show(q, true); fit(); }
+    if (cap.scrollHeight > cap.clientHeight + 1) { show(q, false); fit(); }
+  }
 
   // The how-to lines show as many whole lines as fit under the caption;
   // the rest are left out rather than cut in half.
@@ -427,7 +450,7 @@
       const tag = e.pain_stop ? "stopped for pain" : e.skipped ? "skipped" : e.completed ? "done" : e.done_reps > 0 ? "unfinished" : "not reached";
       const t = document.createElement("span");
       t.className = "tag";
-      t.textContent = " · " + tag;
+      t.textContent = " · " + tag + (e.rating ? " · felt " + label(e.rating, e.rating).toLowerCase() : "");
       li.append(t);
       return li;
     }));
