@@ -143,7 +143,39 @@ func writeHistory(a *app, rep *history.Report) error {
 		}
 		fmt.Fprintf(a.std.Out, "Pain (0-10, before→after): %s\n", strings.Join(parts, ", "))
 	}
+	if felt := feltLine(rep.Sessions); felt != "" {
+		fmt.Fprintf(a.std.Out, "How it felt (oldest first): %s\n", felt)
+	}
 	return nil
+}
+
+// feltLine lists each exercise's feel ratings over the sessions shown,
+// oldest first, exercises in the order first met: what a physiotherapist
+// asks when reviewing the programme. "" when none was given.
+func feltLine(sessions []coach.Record) string {
+	var order []string
+	felt := map[string][]string{}
+	for i := len(sessions) - 1; i >= 0; i-- { // sessions come newest first
+		for _, e := range sessions[i].Exercises {
+			if e.Rating == nil {
+				continue
+			}
+			said := *e.Rating
+			if c, ok := coach.ControlFor(coach.Command(said)); ok && c.Feel {
+				said = strings.ToLower(c.Label)
+			}
+			name := e.Name // a.std.Out escapes what would act on a terminal
+			if _, seen := felt[name]; !seen {
+				order = append(order, name)
+			}
+			felt[name] = append(felt[name], said)
+		}
+	}
+	var parts []string
+	for _, n := range order {
+		parts = append(parts, n+": "+strings.Join(felt[n], ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func writeCSV(a *app, rep *history.Report) error {

@@ -69,6 +69,13 @@ func TestHistoryOutput(t *testing.T) {
 		if i == 2 {
 			s.PainBefore, s.PainAfter, s.Status, s.SpentMS = &four, &two, coach.StatusStopped, 5*60*1000
 		}
+		if i >= 1 { // how it felt: child's pose too hard twice, shoulder rolls about right once
+			hard, right := string(coach.CmdTooHard), string(coach.CmdAboutRight)
+			s.Exercises[1].Rating = &hard
+			if i == 1 {
+				s.Exercises[0].Rating = &right
+			}
+		}
 		require.NoError(t, st.Save(s))
 	}
 	require.NoError(t, st.Close())
