@@ -3,6 +3,7 @@ package companion
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,6 +300,9 @@ func TestPageEveryStateAtEveryViewport(t *testing.T) {
 		"reps": fmt.Sprintf("%d of %d", tot.DoneReps, tot.PlannedReps), "skipped": "0", "pain": "1", "painba": "4 → 10",
 		"streak": "3 days", "week": "2 of 7",
 	}, fig)
+	var felt string
+	require.NoError(t, within(tab, 5*time.Second, chromedp.Text(`#f-list li[data-id="open-books"]`, &felt, chromedp.ByQuery)))
+	assert.True(t, strings.HasPrefix(felt, "Open books: ") && strings.HasSuffix(felt, " · felt about right"), "the finish screen shows how it felt: %q", felt)
 	checkEverywhere(t, tab, pageState{name: "9-finished", view: "finish", controls: 0})
 }
 

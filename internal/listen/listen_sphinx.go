@@ -73,45 +73,14 @@ func start(ctx context.Context, send func(coach.Command) bool, opts Options, rec
 	g := &gate{tl: opts.Timeline, heard: opts.Heard}
 	done := make(chan struct{})
 	ended := make(chan error, 1)
+	// The reader closes the microphone and the recogniser itself (never
+	// while a Read is blocked), and only then reports how it ended: Close
+	// returns with both closed.
 	go func() {
-		defer rec.close()
-		defer src.Close() // here, never while a Read is blocked
-		p := &pipeline{rec: rec}
-		buf := make([]int16, Rate/20) // 50 ms reads
-		var pos int64
-		for {
-			select {
-			case <-done:
-				ended <- nil
-				return
-			case <-ctx.Done():
-				ended <- nil
-				return
-			default:
-			}
-			n, err := src.Read(buf)
-			now := time.Now()
-			if err != nil {
-				ended <- err
-				return
-			}
-			pos += int64(n)
-			// The last sample read was captured about now.
-			wall := func(s int64) time.Time { return now.Add(-time.Duration(pos-s) * time.Second / Rate) }
-			ds, err := p.feed(buf[:n])
-			if err != nil {
-				ended <- err
-				return
-			}
-			for _, d := range ds {
-				if !accept(d.result, g.speakingAt(wall(d.Onset), wall(d.End), now)) {
-					continue
-				}
-				if send(d.Phrase.Command) && opts.OnHeard != nil {
-					opts.OnHeard(Heard{Command: d.Phrase.Command, Words: d.Phrase.Words, Latency: time.Since(wall(d.End))})
-				}
-			}
-		}
+		err := listenLoop(ctx, done, send, opts, g, rec, src)
+		src.Close()
+		rec.close()
+		ended <- err
 	}()
 	var once sync.Once
 	var err error
@@ -131,4 +100,41 @@ func start(ctx context.Context, send func(coach.Command) bool, opts Options, rec
 		})
 		return err
 	}}
+}
+
+// listenLoop reads the microphone and sends what it hears until done or ctx
+// ends (nil), or reading or decoding fails.
+func listenLoop(ctx context.Context, done <-chan struct{}, send func(coach.Command) bool, opts Options, g *gate, rec *recogniser, src source) error {
+	p := &pipeline{rec: rec}
+	buf := make([]int16, Rate/20) // 50 ms reads
+	var pos int64
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return nil
+		default:
+		}
+		n, err := src.Read(buf)
+		now := time.Now()
+		if err != nil {
+			return err
+		}
+		pos += int64(n)
+		// The last sample read was captured about now.
+		wall := func(s int64) time.Time { return now.Add(-time.Duration(pos-s) * time.Second / Rate) }
+		ds, err := p.feed(buf[:n])
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if !accept(d.result, g.speakingAt(wall(d.Onset), wall(d.End), now)) {
+				continue
+			}
+			if send(d.Phrase.Command) && opts.OnHeard != nil {
+				opts.OnHeard(Heard{Command: d.Phrase.Command, Words: d.Phrase.Words, Latency: time.Since(wall(d.End))})
+			}
+		}
+	}
 }
