@@ -272,6 +272,7 @@
     show($("feel"), asks);
     if (asks) {
       setText($("feel-q"), s.feel ? s.feel_for + ": " + label(s.feel, s.feel).toLowerCase() + ". Noted." : "How did " + s.feel_for + " feel?");
+      if (s.feel && (!prev || prev.feel !== s.feel)) announce("Noted: " + s.feel_for + " felt " + label(s.feel, s.feel).toLowerCase() + ".");
       $("feel-buttons").querySelectorAll("button").forEach((b) => {
         const on = String(b.dataset.command === s.feel);
         if (b.getAttribute("aria-pressed") !== on) b.setAttribute("aria-pressed", on);
