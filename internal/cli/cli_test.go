@@ -284,7 +284,7 @@ func TestREADMEListsEveryKey(t *testing.T) {
 	require.Positive(t, i)
 	para := readme[i : i+strings.Index(readme[i:], "\n\n")]
 	for _, c := range coach.Controls {
-		if !c.Button {
+		if !c.Button && !c.Feel {
 			continue
 		}
 		for _, k := range c.Keys {
