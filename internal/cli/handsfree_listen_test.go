@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,17 +63,7 @@ func TestSpokenCommandsDriveARealSession(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill() })
 	c := &liveCoach{cmd: cmd, lines: make(chan string, 4096), exit: make(chan error, 1)}
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.out = append(c.out, sc.Text())
-			c.mu.Unlock()
-			select {
-			case c.lines <- sc.Text():
-			default:
-			}
-		}
-		close(c.lines)
+		c.read(stdout)
 		c.exit <- cmd.Wait()
 	}()
 	p := openPage(t, c)

@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/coach-dev/coach/coach"
-	"github.com/coach-dev/coach/scripts"
 	"github.com/coach-dev/coach/voice"
 	"github.com/stretchr/testify/require"
 )
@@ -217,21 +216,7 @@ type stepped struct {
 
 func newStepped(t *testing.T, opt coach.Options, speed float64) *stepped {
 	t.Helper()
-	routines, err := coach.LoadBuiltin(scripts.FS)
-	require.NoError(t, err)
-	var r *coach.Routine
-	for _, x := range routines {
-		if x.ID == "upper-back" {
-			r = x
-		}
-	}
-	require.NotNil(t, r)
-	pack, err := voice.Default()
-	require.NoError(t, err)
-	tl, err := coach.Compile(r, pack, opt)
-	require.NoError(t, err)
-	pl, err := voice.Placements(tl, pack)
-	require.NoError(t, err)
+	tl, pack, pl := builtin(t, opt)
 	s := &stepped{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), buf: make([]float32, 479), done: make(chan coach.Record, 1)}
 	// Speed only sets how long the pain line holds the session in wall
 	// time; nothing else moves unless the test pulls frames.

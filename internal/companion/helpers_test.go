@@ -197,7 +197,9 @@ type live struct {
 	sum   coach.Record
 }
 
-func newLive(t testing.TB, speed float64, opt coach.Options) *live {
+// builtin compiles the built-in upper-back routine with the default pack:
+// its timeline, the pack and the clips' placements.
+func builtin(t testing.TB, opt coach.Options) (*coach.Timeline, *voice.Pack, []voice.Placement) {
 	t.Helper()
 	routines, err := coach.LoadBuiltin(scripts.FS)
 	require.NoError(t, err)
@@ -214,6 +216,12 @@ func newLive(t testing.TB, speed float64, opt coach.Options) *live {
 	require.NoError(t, err)
 	pl, err := voice.Placements(tl, pack)
 	require.NoError(t, err)
+	return tl, pack, pl
+}
+
+func newLive(t testing.TB, speed float64, opt coach.Options) *live {
+	t.Helper()
+	tl, pack, pl := builtin(t, opt)
 	l := &live{tl: tl, mixer: voice.NewMixer(pl, tl.Length, 1), clock: voice.NewClockSink(tl.Rate, speed)}
 	l.sess = coach.NewSession(tl, voice.PackPlayer{Mixer: l.mixer, Pack: pack}, l.clock.Buffered, coach.Config{Speed: speed})
 	return l
