@@ -137,6 +137,7 @@ var loadErrorCases = []struct {
 	{"sides misspelt", replace("reps: 2", "reps: 2\n    sides: alternat"), `t.yaml:8:12: sides must be none, both, alternate, left, right, or a list such as [left] or [left, right], not text "alternat" (did you mean "alternate"?)`, true},
 	{"variant sides wrong", replace("reps: 2", "reps: 2\n    variants:\n      one:\n        sides: [up]"), `t.yaml:10:17: side must be left or right, not "up"`, true},
 	{"placeholder misspelt", replace("say: Go.", "say: Hold for rep {repz}"), "t.yaml:11:27: say: unknown placeholder {repz} (did you mean {rep}?); the placeholders are {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next}, {seconds}", false},
+	{"placeholder with a newline", replace("say: Go.", `say: "Hold {re\np}."`), `t.yaml:11:14: say: unknown placeholder "{re\np}" (did you mean {rep}?); the placeholders are {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next}, {seconds}`, false},
 	{"placeholder capitalised", replace("say: Go.", `say: "Set {Set}."`), "t.yaml:11:19: say: unknown placeholder {Set} (did you mean {set}?); the placeholders are {rep}, {reps}, {set}, {sets}, {side}, {exercise}, {next}, {seconds}", false},
 	{"tab indentation", replace("    reps: 2", "\treps: 2"), "t.yaml:7:1: a tab in the indentation; YAML indents with spaces only (replace each tab with spaces)", false},
 	{"latin-1", replace("name: A", "name: Caf\xe9"), "t.yaml:6:14: byte 0xe9 is not UTF-8 text; save the script as UTF-8", false},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -363,7 +364,13 @@ func checkPlaceholders(s string) (int, error) {
 		} else if c := closest(name, placeholders); c != "" {
 			hint = fmt.Sprintf(" (did you mean {%s}?)", c)
 		}
-		return m[0], fmt.Errorf("unknown placeholder {%s}%s; the placeholders are {%s}", name, hint, strings.Join(placeholders, "}, {"))
+		// A name that would not print as itself (a newline, an escape) is
+		// quoted: an error is one line, and never acts on a terminal.
+		shown := "{" + name + "}"
+		if q := strconv.Quote(shown); q[1:len(q)-1] != shown {
+			shown = q
+		}
+		return m[0], fmt.Errorf("unknown placeholder %s%s; the placeholders are {%s}", shown, hint, strings.Join(placeholders, "}, {"))
 	}
 	return 0, nil
 }
