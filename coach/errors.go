@@ -81,25 +81,29 @@ func closest(word string, candidates []string) string {
 	return best
 }
 
-func editDistance(a, b string) int {
-	ar, br := []rune(a), []rune(b)
-	prev := make([]int, len(br)+1)
-	cur := make([]int, len(br)+1)
+// editDistance counts letters, not bytes.
+func editDistance(a, b string) int { return EditDistance([]rune(a), []rune(b)) }
+
+// EditDistance is the Levenshtein distance between two sequences: of
+// letters for "did you mean", of words for a recogniser's nearest phrase.
+func EditDistance[T comparable](a, b []T) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ar); i++ {
+	for i := 1; i <= len(a); i++ {
 		cur[0] = i
-		for j := 1; j <= len(br); j++ {
+		for j := 1; j <= len(b); j++ {
 			cost := 1
-			if ar[i-1] == br[j-1] {
+			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(br)]
+	return prev[len(b)]
 }
 
 // Suggest returns ` (did you mean "x"?)` naming the candidate closest to

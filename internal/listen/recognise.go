@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/coach-dev/coach/coach"
 )
 
 // Searches of the decoder.
@@ -185,30 +187,10 @@ func (r *recogniser) phoneDistance(g, ph hypothesis) float64 {
 	best := math.Inf(1)
 	for _, want := range seqs {
 		if len(want) > 0 {
-			best = min(best, float64(editDistance(heard, want))/float64(len(want)))
+			best = min(best, float64(coach.EditDistance(heard, want))/float64(len(want)))
 		}
 	}
 	return best
-}
-
-func editDistance(a, b []string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // span adds up the score of some words.
